@@ -1,0 +1,28 @@
+import { mkdir } from 'node:fs/promises';
+import * as casefile from '@buergerkoffer/casefile/service';
+import * as eligibility from '@buergerkoffer/eligibility/service';
+import * as fieldkit from '@buergerkoffer/fieldkit/service';
+import * as intake from '@buergerkoffer/intake/service';
+import * as scheduling from '@buergerkoffer/scheduling/service';
+import type { Logger } from '@buergerkoffer/shared/observability';
+import Fastify from 'fastify';
+
+export const services = [intake, eligibility, scheduling, fieldkit, casefile] as const;
+
+export interface EmbeddedDeps {
+  logger: Logger;
+  dataDir: string;
+}
+
+/** The whole system in one fastify instance: every service mounted under `/<name>`. */
+export async function buildEmbedded(deps: EmbeddedDeps) {
+  await mkdir(deps.dataDir, { recursive: true });
+  const app = Fastify({ loggerInstance: deps.logger, bodyLimit: 1_048_576 });
+  app.get('/healthz', async () => ({
+    status: 'ok' as const,
+    mode: 'embedded' as const,
+    services: services.map((s) => s.name),
+  }));
+  for (const s of services) await app.register(s.service, { prefix: `/${s.name}` });
+  return app;
+}

@@ -1,0 +1,41 @@
+/**
+ * Composition root of the embedded system (`pnpm start`): config → logger → app → listen → graceful shutdown.
+ */
+import { resolve } from 'node:path';
+import { ConfigError, parseConfig } from '@buergerkoffer/shared/config';
+import { createLogger } from '@buergerkoffer/shared/observability';
+import { buildEmbedded } from './app.ts';
+import { configSchema } from './config.ts';
+
+let config: ReturnType<typeof parseConfig<typeof configSchema>>;
+try {
+  config = parseConfig(configSchema, process.env);
+} catch (error) {
+  if (!(error instanceof ConfigError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(78); // EX_CONFIG
+}
+
+const logger = createLogger({ service: 'embedded', level: config.LOG_LEVEL });
+const dataDir = resolve(config.DATA_DIR);
+const app = await buildEmbedded({ logger, dataDir });
+
+let closing = false;
+const shutdown = async (signal: string) => {
+  if (closing) return;
+  closing = true;
+  logger.info({ signal }, 'shutting down');
+  const force = setTimeout(() => process.exit(1), 10_000).unref();
+  await app.close();
+  clearTimeout(force);
+  process.exit(0);
+};
+process.once('SIGINT', () => void shutdown('SIGINT'));
+process.once('SIGTERM', () => void shutdown('SIGTERM'));
+
+await app.listen({ port: config.PORT, host: config.HOST });
+const address = app.server.address();
+const port = typeof address === 'object' && address ? address.port : config.PORT;
+const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+logger.info({ url, dataDir }, 'embedded system listening');
+process.stdout.write(`Bürgerkoffer (embedded) listening on ${url} — health: ${url}/healthz — data: ${dataDir}\n`);

@@ -1,0 +1,16 @@
+export {
+  containerRuntime,
+  describeResolution,
+  type InfraName,
+  type InfraSource,
+  kafkaAnswers,
+  postgresAnswers,
+  type Resolved,
+  type ResolvedInfra,
+  redactUrl,
+  requiredButMissing,
+  resolveInfrastructure,
+} from './infra.ts';
+export { type TestKafka, useTestKafka } from './kafka.ts';
+export { createDatabase, type TestDatabase, useTestDatabase, withDatabase } from './postgres.ts';
+export { describeWith, infra } from './requirements.ts';

@@ -1,0 +1,21 @@
+import { describe, inject } from 'vitest';
+import type { InfraName, Resolved } from './infra.ts';
+
+/** The resolved component, or undefined (with the reason printed once) when it is unavailable. */
+export function infra(name: InfraName): Resolved {
+  return inject('infra')[name];
+}
+
+/**
+ * A describe block that runs only where `name` is available. Where it is not, the block is reported as skipped
+ * with the reason in its title — never silently — and in CI the global setup has already failed the run for
+ * Kafka and PostgreSQL, so only KurrentDB can be skipped there.
+ */
+export function describeWith(name: InfraName, title: string, body: (url: string) => void): void {
+  const resolved = infra(name);
+  if (resolved.available) {
+    describe(title, () => body(resolved.url));
+  } else {
+    describe.skipIf(true)(`${title} — NOT RUN: ${name} unavailable (${resolved.reason})`, () => body(''));
+  }
+}

@@ -1,0 +1,40 @@
+import { defineConfig } from 'vitest/config';
+
+const where = (suffix: string) => [
+  `packages/*/src/**/*.${suffix}.spec.ts`,
+  `services/*/{src,test}/**/*.${suffix}.spec.ts`,
+  `apps/*/src/**/*.${suffix}.spec.ts`,
+];
+const infraSetup = './packages/shared/src/testing/global-setup.ts';
+
+/**
+ * Test tiers (style.md): unit (pure, fast), integration (HTTP via inject on the embedded store and bus),
+ * contracts (every adapter against one suite, on real infrastructure), e2e (real Kafka, PostgreSQL, processes).
+ */
+export default defineConfig({
+  test: {
+    reporters: process.env.CI === 'true' ? ['default'] : ['default'],
+    projects: [
+      { test: { name: 'unit', include: where('unit'), environment: 'node' } },
+      { test: { name: 'integration', include: where('int'), environment: 'node', testTimeout: 20_000 } },
+      {
+        test: {
+          name: 'contracts',
+          include: where('contract'),
+          globalSetup: [infraSetup],
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          include: where('e2e'),
+          globalSetup: [infraSetup],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+    ],
+  },
+});
