@@ -13,7 +13,9 @@ const infraSetup = './packages/shared/src/testing/global-setup.ts';
  */
 export default defineConfig({
   test: {
-    reporters: process.env.CI === 'true' ? ['default'] : ['default'],
+    // In CI a JSON report as well, from which .ci/run prints one plain closing line with the counts.
+    reporters: process.env.CI === 'true' ? ['default', 'json'] : ['default'],
+    outputFile: { json: '.vitest-reports/results.json' },
     projects: [
       { test: { name: 'unit', include: where('unit'), environment: 'node' } },
       { test: { name: 'integration', include: where('int'), environment: 'node', testTimeout: 20_000 } },
