@@ -107,7 +107,3 @@ export async function verifyStream(store: EventStore, stream: string, pageSize =
     from = (page.at(-1)?.revision ?? from) + 1;
   }
 }
-
-/** Hex text of stored hash bytes (pg returns Buffer, PGlite Uint8Array). */
-export const hex = (bytes: Uint8Array | null): string | null =>
-  bytes === null ? null : Buffer.from(bytes).toString('hex');

@@ -10,7 +10,7 @@
 import { PGlite } from '@electric-sql/pglite';
 import { Notifier, PollingSubscription } from '../catch-up-subscription.ts';
 import { IdempotencyConflictError, InvalidEventError, StreamDeletedError, VersionConflictError } from '../errors.ts';
-import { contentHash, hex } from '../hashing.ts';
+import { contentHash } from '../hashing.ts';
 import type {
   AppendResult,
   CheckpointStore,
