@@ -1,5 +1,14 @@
 export { PollingSubscription } from './catch-up-subscription.ts';
 export { type CheckpointedOptions, subscribeFromCheckpoint } from './checkpointed-subscription.ts';
+export {
+  type CommandContext,
+  type HandleOptions,
+  type HandleResult,
+  handleCommand,
+  loadStream,
+  stampMetadata,
+} from './command-handler.ts';
+export { type Decider, DomainError, type DomainErrorKind, type DomainEvent, fold } from './decider.ts';
 export { deterministicId } from './deterministic-id.ts';
 export * from './errors.ts';
 export { canonicalJson, chainHash, contentHash, type VerifyResult, verifyStream } from './hashing.ts';

@@ -1,3 +1,4 @@
+export { DeciderSpecification, type Then } from './decider-specification.ts';
 export {
   containerRuntime,
   describeResolution,

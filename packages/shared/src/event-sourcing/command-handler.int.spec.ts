@@ -1,0 +1,88 @@
+import { PGlite } from '@electric-sql/pglite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handleCommand } from './command-handler.ts';
+import { VersionConflictError } from './errors.ts';
+import { uuidv7 } from './ids.ts';
+import { PostgresEventStore } from './postgres/postgres-event-store.ts';
+import { pgliteSql } from './postgres/sql.ts';
+import { type TallyCommand, type TallyEvent, tallyDecider } from './sample-counter.fixture.ts';
+import type { StoredEvent } from './types.ts';
+
+const decode = (e: StoredEvent): TallyEvent | undefined =>
+  e.type === 'ItemCounted' || e.type === 'TallyClosed' ? ({ type: e.type, data: e.data } as TallyEvent) : undefined;
+const now = '2026-11-25T10:00:00.000Z';
+const context = { tenantId: 'tenant-a', actor: { id: 'agent-1', role: 'intake-agent' }, correlationId: 'corr-1' };
+
+describe('the command handler on the embedded store', () => {
+  let store: PostgresEventStore;
+  beforeAll(async () => {
+    store = await PostgresEventStore.open(pgliteSql(await PGlite.create()));
+  });
+  afterAll(async () => store.close());
+
+  const handler = (stream: string, retries = 0) => ({ store, decider: tallyDecider, decode, stream, retries });
+  const count = (item: string): TallyCommand => ({ type: 'CountItem', tallyId: 't', item, now });
+
+  it('loads, decides and appends, stamping the metadata', async () => {
+    const stream = `tally-${uuidv7()}`;
+    const first = await handleCommand(handler(stream), count('a'), { ...context, caseId: 'case-1' });
+    expect(first).toMatchObject({ revision: 0, replayed: false, state: { status: 'open', items: ['a'] } });
+    const second = await handleCommand(handler(stream), count('b'), context);
+    expect(second.state).toEqual({ status: 'open', items: ['a', 'b'] });
+    const [stored] = await store.readStream(stream);
+    expect(stored?.metadata).toEqual({ ...context, caseId: 'case-1' });
+  });
+
+  it('refuses a stale expected revision (If-Match) without deciding', async () => {
+    const stream = `tally-${uuidv7()}`;
+    await handleCommand(handler(stream), count('a'), context);
+    await handleCommand(handler(stream), count('b'), context);
+    await expect(handleCommand(handler(stream), count('c'), { ...context, expectedRevision: 0 })).rejects.toMatchObject(
+      {
+        actualRevision: 1,
+      },
+    );
+    expect(await store.readStream(stream)).toHaveLength(2);
+  });
+
+  it('appends nothing when the decider decides nothing', async () => {
+    const stream = `tally-${uuidv7()}`;
+    const result = await handleCommand(handler(stream), { type: 'CloseTally', tallyId: 't', now }, context);
+    expect(result).toMatchObject({ events: [], revision: -1 });
+    expect(await store.getStream(stream)).toBeUndefined();
+  });
+
+  it('makes a retried command with the same idempotency key a no-op', async () => {
+    const stream = `tally-${uuidv7()}`;
+    const keyed = { ...context, idempotencyKey: 'msg-42' };
+    await handleCommand(handler(stream), count('a'), keyed);
+    // A redelivery decides the same events; their ids come from the key, so the store's idempotent append absorbs them.
+    const again = await handleCommand(handler(stream), count('a'), keyed);
+    expect(again).toMatchObject({ replayed: true, revision: 0 });
+    const other = await handleCommand(handler(stream), count('a'), { ...keyed, idempotencyKey: 'msg-43' });
+    expect(other).toMatchObject({ replayed: false, revision: 1 });
+    expect(await store.readStream(stream)).toHaveLength(2);
+  });
+
+  it('retries concurrent writers for internal callers, and lets them collide without retries', async () => {
+    const stream = `tally-${uuidv7()}`;
+    await handleCommand(handler(stream), count('start'), context);
+    const results = await Promise.allSettled(
+      ['a', 'b', 'c', 'd'].map((item) => handleCommand(handler(stream, 10), count(item), context)),
+    );
+    expect(results.every((r) => r.status === 'fulfilled')).toBe(true);
+    expect((await store.readStream(stream)).map((e) => (e.data as { item: string }).item).sort()).toEqual([
+      'a',
+      'b',
+      'c',
+      'd',
+      'start',
+    ]);
+
+    const unretried = await Promise.allSettled(
+      ['x', 'y', 'z'].map((item) => handleCommand(handler(stream), count(item), context)),
+    );
+    expect(unretried.filter((r) => r.status === 'rejected').length).toBeGreaterThan(0);
+    for (const r of unretried) if (r.status === 'rejected') expect(r.reason).toBeInstanceOf(VersionConflictError);
+  });
+});

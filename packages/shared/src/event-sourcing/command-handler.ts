@@ -1,0 +1,116 @@
+/**
+ * Load → decide → append with the expected revision. Optimistic concurrency is the caller's business over HTTP
+ * (If-Match → `expectedRevision`, a mismatch is a VersionConflictError → 412); internal callers (consumers) may
+ * ask for bounded retries, each on a fresh load.
+ */
+import { type Decider, type DomainEvent, fold } from './decider.ts';
+import { deterministicId } from './deterministic-id.ts';
+import { VersionConflictError } from './errors.ts';
+import { uuidv7 } from './ids.ts';
+import type { Actor, EventMetadata, EventStore, EventToAppend, ExpectedState, Json, StoredEvent } from './types.ts';
+
+/** Who asks and why: stamped into every event's metadata. */
+export interface CommandContext {
+  readonly tenantId: string;
+  readonly actor: Actor;
+  readonly caseId?: string;
+  readonly caseIds?: readonly string[];
+  readonly correlationId?: string;
+  /** The id of the message or event that caused this command (consumers). */
+  readonly causationId?: string;
+  readonly traceparent?: string;
+  /** Makes the command's event ids deterministic: the same key yields the same ids, so a retry is a no-op. */
+  readonly idempotencyKey?: string;
+  /** The revision the caller saw (If-Match); omitted = the current one. */
+  readonly expectedRevision?: number;
+}
+
+export interface HandleOptions<Command, Event extends DomainEvent, State> {
+  readonly store: EventStore;
+  readonly decider: Decider<Command, Event, State>;
+  /** Stored → domain event (validate and upcast here); unknown types may be skipped by returning undefined. */
+  readonly decode: (event: StoredEvent) => Event | undefined;
+  readonly stream: string;
+  /** Retries on a concurrent write, for internal callers only (never with `expectedRevision`). Default 0. */
+  readonly retries?: number;
+}
+
+export interface HandleResult<Event, State> {
+  readonly state: State;
+  /** The events this command appended (empty when it changed nothing). */
+  readonly events: readonly Event[];
+  /** The stream's revision after the command (-1: still no stream). */
+  readonly revision: number;
+  readonly position: number | undefined;
+  /** True when these events had been appended before (same idempotency key): nothing new was written. */
+  readonly replayed: boolean;
+}
+
+export async function loadStream<Event extends DomainEvent, State>(
+  store: EventStore,
+  decider: Pick<Decider<unknown, Event, State>, 'initialState' | 'evolve'>,
+  decode: (event: StoredEvent) => Event | undefined,
+  stream: string,
+): Promise<{ state: State; revision: number }> {
+  const events: Event[] = [];
+  let revision = -1;
+  for (;;) {
+    const page = await store.readStream(stream, { fromRevision: revision + 1, limit: 1_000 });
+    for (const stored of page) {
+      const decoded = decode(stored);
+      if (decoded) events.push(decoded);
+      revision = stored.revision;
+    }
+    if (page.length < 1_000) break;
+  }
+  return { state: fold(decider, events), revision };
+}
+
+export function stampMetadata(context: CommandContext): EventMetadata {
+  const metadata: Record<string, unknown> = { tenantId: context.tenantId, actor: context.actor };
+  for (const key of ['caseId', 'caseIds', 'correlationId', 'causationId', 'traceparent', 'idempotencyKey'] as const) {
+    if (context[key] !== undefined) metadata[key] = context[key];
+  }
+  return metadata as EventMetadata;
+}
+
+export async function handleCommand<Command, Event extends DomainEvent, State>(
+  options: HandleOptions<Command, Event, State>,
+  command: Command,
+  context: CommandContext,
+): Promise<HandleResult<Event, State>> {
+  const retries = context.expectedRevision === undefined ? (options.retries ?? 0) : 0;
+  for (let attempt = 0; ; attempt++) {
+    const { state, revision } = await loadStream(options.store, options.decider, options.decode, options.stream);
+    if (context.expectedRevision !== undefined && context.expectedRevision !== revision) {
+      throw new VersionConflictError(options.stream, { revision: context.expectedRevision }, revision);
+    }
+    const events = options.decider.decide(command, state);
+    if (events.length === 0) return { state, events, revision, position: undefined, replayed: false };
+    const metadata = stampMetadata(context);
+    const toAppend: EventToAppend[] = events.map((event, index) => ({
+      id:
+        context.idempotencyKey === undefined
+          ? uuidv7()
+          : deterministicId(options.stream, context.tenantId, context.idempotencyKey, String(index)),
+      type: event.type,
+      data: event.data as Json,
+      metadata,
+    }));
+    const expected: ExpectedState = revision < 0 ? 'no-stream' : { revision };
+    try {
+      const result = await options.store.append(options.stream, toAppend, expected);
+      const after = events.reduce(options.decider.evolve, state);
+      return {
+        state: after,
+        events,
+        revision: result.nextExpectedRevision,
+        position: result.position,
+        replayed: result.replayed,
+      };
+    } catch (error) {
+      if (error instanceof VersionConflictError && attempt < retries) continue;
+      throw error;
+    }
+  }
+}
