@@ -1,0 +1,102 @@
+import { randomBytes } from 'node:crypto';
+import type { Sql } from '../event-sourcing/postgres/sql.ts';
+import { unwrapKey, wrapKey } from './crypto.ts';
+
+/** Sealing for a subject whose key was erased: erasure is final for that subject id. */
+export class SubjectErasedError extends Error {
+  readonly code = 'subject-erased';
+  constructor(tenantId: string, subjectId: string) {
+    super(`data subject ${subjectId} of tenant ${tenantId} has been erased`);
+    this.name = 'SubjectErasedError';
+  }
+}
+
+/** Keys per data subject, kept apart from the events and deletable. */
+export interface KeyStore {
+  /** The subject's key; created on first use. Throws SubjectErasedError after erasure. */
+  keyFor(tenantId: string, subjectId: string): Promise<Buffer>;
+  /** The subject's key if it exists and was not erased. */
+  findKey(tenantId: string, subjectId: string): Promise<Buffer | undefined>;
+  /** Deletes the key: every value sealed for the subject becomes unreadable, for good. */
+  erase(tenantId: string, subjectId: string): Promise<void>;
+}
+
+const SCHEMA = `
+create table if not exists pd_subject_keys (
+  tenant_id   text not null,
+  subject_id  text not null,
+  wrapped_key bytea,
+  created_at  timestamptz not null default now(),
+  erased_at   timestamptz,
+  primary key (tenant_id, subject_id),
+  check ((wrapped_key is null) = (erased_at is not null))
+)`;
+
+/**
+ * The key store on PostgreSQL or PGlite (a database or schema of its own where the deployment can separate it).
+ * Keys are wrapped with the master key; unwrapped keys are cached in memory for `cacheMs`, and erasure through this
+ * instance clears the cache at once (other processes see it within `cacheMs`).
+ */
+export class PostgresKeyStore implements KeyStore {
+  readonly #sql: Sql;
+  readonly #masterKey: Buffer;
+  readonly #cacheMs: number;
+  readonly #cache = new Map<string, { key: Buffer; until: number }>();
+
+  private constructor(sql: Sql, masterKey: Buffer, cacheMs: number) {
+    this.#sql = sql;
+    this.#masterKey = masterKey;
+    this.#cacheMs = cacheMs;
+  }
+
+  static async open(sql: Sql, masterKey: Buffer, options: { cacheMs?: number } = {}): Promise<PostgresKeyStore> {
+    await sql.exec(SCHEMA);
+    return new PostgresKeyStore(sql, masterKey, options.cacheMs ?? 60_000);
+  }
+
+  #cached(tenantId: string, subjectId: string): Buffer | undefined {
+    const hit = this.#cache.get(`${tenantId}\u001f${subjectId}`);
+    return hit && hit.until > Date.now() ? hit.key : undefined;
+  }
+
+  #remember(tenantId: string, subjectId: string, key: Buffer): Buffer {
+    if (this.#cacheMs > 0) this.#cache.set(`${tenantId}\u001f${subjectId}`, { key, until: Date.now() + this.#cacheMs });
+    return key;
+  }
+
+  async findKey(tenantId: string, subjectId: string): Promise<Buffer | undefined> {
+    const cached = this.#cached(tenantId, subjectId);
+    if (cached) return cached;
+    const [row] = await this.#sql.query<{ wrapped_key: Uint8Array | null }>(
+      'select wrapped_key from pd_subject_keys where tenant_id = $1 and subject_id = $2',
+      [tenantId, subjectId],
+    );
+    if (!row?.wrapped_key) return undefined;
+    return this.#remember(tenantId, subjectId, unwrapKey(this.#masterKey, tenantId, subjectId, row.wrapped_key));
+  }
+
+  async keyFor(tenantId: string, subjectId: string): Promise<Buffer> {
+    const found = await this.findKey(tenantId, subjectId);
+    if (found) return found;
+    const wrapped = wrapKey(this.#masterKey, tenantId, subjectId, randomBytes(32));
+    await this.#sql.query(
+      `insert into pd_subject_keys (tenant_id, subject_id, wrapped_key) values ($1, $2, $3) on conflict do nothing`,
+      [tenantId, subjectId, wrapped],
+    );
+    const [row] = await this.#sql.query<{ wrapped_key: Uint8Array | null }>(
+      'select wrapped_key from pd_subject_keys where tenant_id = $1 and subject_id = $2',
+      [tenantId, subjectId],
+    );
+    if (!row?.wrapped_key) throw new SubjectErasedError(tenantId, subjectId);
+    return this.#remember(tenantId, subjectId, unwrapKey(this.#masterKey, tenantId, subjectId, row.wrapped_key));
+  }
+
+  async erase(tenantId: string, subjectId: string): Promise<void> {
+    this.#cache.delete(`${tenantId}\u001f${subjectId}`);
+    await this.#sql.query(
+      `insert into pd_subject_keys (tenant_id, subject_id, wrapped_key, erased_at) values ($1, $2, null, now())
+       on conflict (tenant_id, subject_id) do update set wrapped_key = null, erased_at = coalesce(pd_subject_keys.erased_at, now())`,
+      [tenantId, subjectId],
+    );
+  }
+}

@@ -1,0 +1,147 @@
+/** Crypto-shredding on the real engines: no plaintext in the table, before or after erasure; erasure is per subject. */
+import { randomBytes } from 'node:crypto';
+import { PGlite } from '@electric-sql/pglite';
+import { describe, expect, it } from 'vitest';
+import { verifyStream } from '../event-sourcing/hashing.ts';
+import { uuidv7 } from '../event-sourcing/ids.ts';
+import { PostgresEventStore } from '../event-sourcing/postgres/postgres-event-store.ts';
+import { pgliteSql, pgSql, type Sql } from '../event-sourcing/postgres/sql.ts';
+import { useTestDatabase } from '../testing/postgres.ts';
+import { describeWith } from '../testing/requirements.ts';
+import { ERASED } from './crypto.ts';
+import { PostgresKeyStore, SubjectErasedError } from './key-store.ts';
+import { type PersonalDataPolicy, PersonalDataStore } from './personal-data-store.ts';
+
+const policy: PersonalDataPolicy = {
+  CaseOpened: [
+    {
+      subject: 'applicant.subjectId',
+      fields: ['applicant.givenNames', 'applicant.familyName', 'applicant.birthDate', 'applicant.address', 'mobility'],
+    },
+  ],
+  GroupRequested: [{ each: 'residents', subject: 'residentId', fields: ['name', 'careLevel'] }],
+};
+const secrets = ['Erika', 'Mustermann', '1931-04-02', 'Musterstraße', 'Hans Beispiel', 'Grete Probe'];
+const tenantId = 'tenant-a';
+
+function privacySuite(open: () => Promise<{ sql: Sql; store: PostgresEventStore }>) {
+  it('stores no plaintext of a personal field, reads it back for its subject, and shows [erased] after erasure', async () => {
+    const { sql, store: inner } = await open();
+    const keys = await PostgresKeyStore.open(sql, randomBytes(32));
+    const store = new PersonalDataStore(inner, keys, policy);
+    const caseId = uuidv7();
+    const applicantId = uuidv7();
+    const stream = `intakeCase-${caseId}`;
+    await store.append(stream, [
+      {
+        id: uuidv7(),
+        type: 'CaseOpened',
+        data: {
+          caseId,
+          applicant: {
+            subjectId: applicantId,
+            givenNames: 'Erika',
+            familyName: 'Mustermann',
+            birthDate: '1931-04-02',
+            address: { street: 'Musterstraße 1', postalCode: '12345' },
+          },
+          mobility: { careLevel: 4, marks: ['aG'] },
+          services: ['id-card'],
+        },
+        metadata: { tenantId, caseId },
+      },
+    ]);
+    const hans = uuidv7();
+    const grete = uuidv7();
+    await store.append(`institution-${caseId}`, [
+      {
+        id: uuidv7(),
+        type: 'GroupRequested',
+        data: {
+          residents: [
+            { residentId: hans, name: 'Hans Beispiel', careLevel: 5 },
+            { residentId: grete, name: 'Grete Probe', careLevel: 3 },
+          ],
+        },
+        metadata: { tenantId, caseId },
+      },
+    ]);
+
+    const raw = async () =>
+      (await sql.query<{ text: string }>('select data::text || metadata::text as text from es_events'))
+        .map((r) => r.text)
+        .join('\n');
+    const before = await raw();
+    for (const secret of secrets) expect(before).not.toContain(secret);
+    expect(before).toContain('id-card');
+
+    const [opened] = await store.readStream(stream);
+    expect(opened?.data).toMatchObject({
+      applicant: { givenNames: 'Erika', familyName: 'Mustermann', address: { street: 'Musterstraße 1' } },
+      mobility: { careLevel: 4, marks: ['aG'] },
+    });
+
+    await keys.erase(tenantId, applicantId);
+    await keys.erase(tenantId, hans);
+    const [erased] = await store.readStream(stream);
+    expect(erased?.data).toEqual({
+      caseId,
+      applicant: { subjectId: applicantId, givenNames: ERASED, familyName: ERASED, birthDate: ERASED, address: ERASED },
+      mobility: ERASED,
+      services: ['id-card'],
+    });
+    const history = await store.readCase(tenantId, caseId);
+    expect(history[1]?.data).toEqual({
+      residents: [
+        { residentId: hans, name: ERASED, careLevel: ERASED },
+        { residentId: grete, name: 'Grete Probe', careLevel: 3 },
+      ],
+    });
+
+    const after = await raw();
+    for (const secret of secrets) expect(after).not.toContain(secret);
+    expect(await verifyStream(inner, stream)).toMatchObject({ ok: true, events: 1 });
+    await expect(
+      store.append(stream, [
+        {
+          id: uuidv7(),
+          type: 'CaseOpened',
+          data: { applicant: { subjectId: applicantId, givenNames: 'X' } },
+          metadata: { tenantId },
+        },
+      ]),
+    ).rejects.toBeInstanceOf(SubjectErasedError);
+    await store.close();
+  });
+
+  it('keeps the key table free of usable keys: they are wrapped with the master key', async () => {
+    const { sql, store } = await open();
+    const master = randomBytes(32);
+    const keys = await PostgresKeyStore.open(sql, master, { cacheMs: 0 });
+    const key = await keys.keyFor(tenantId, 'subject-1');
+    const [row] = await sql.query<{ wrapped_key: Uint8Array }>(
+      'select wrapped_key from pd_subject_keys where subject_id = $1',
+      ['subject-1'],
+    );
+    expect(Buffer.from(row?.wrapped_key ?? []).includes(key)).toBe(false);
+    const otherMaster = await PostgresKeyStore.open(sql, randomBytes(32), { cacheMs: 0 });
+    await expect(otherMaster.findKey(tenantId, 'subject-1')).rejects.toThrow();
+    expect(await keys.findKey('tenant-b', 'subject-1')).toBeUndefined();
+    await store.close();
+  });
+}
+
+describe('personal data on PGlite', () => {
+  privacySuite(async () => {
+    const sql = pgliteSql(await PGlite.create());
+    return { sql, store: await PostgresEventStore.open(sql) };
+  });
+});
+
+describeWith('postgres', 'personal data on the PostgreSQL server', (serverUrl) => {
+  const db = useTestDatabase(serverUrl);
+  privacySuite(async () => {
+    const sql = pgSql(db.url);
+    return { sql, store: await PostgresEventStore.open(sql) };
+  });
+});
