@@ -28,6 +28,7 @@ export const DeciderSpecification = {
             };
             return {
               decide: run,
+              // biome-ignore lint/suspicious/noThenProperty: given/when/then is the house style's specification API (style.md 15); awaiting it would fail the assertion loudly, never pass silently.
               then(expected) {
                 expect(run().events).toEqual(expected);
               },
