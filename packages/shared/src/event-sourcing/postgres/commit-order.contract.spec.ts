@@ -99,8 +99,10 @@ describeWith('postgres', 'commit order on the PostgreSQL server', (serverUrl) =>
 
     it('loses the slow event, which shows the test above detects the gap problem', async () => {
       await PostgresEventStore.open(pgSql(db.url)).then((s) => s.close()); // migrate
-      const withoutLock = (migrations[0]?.sql ?? '')
-        .slice((migrations[0]?.sql ?? '').indexOf('create function es_append'))
+      const migration = migrations[0]?.sql ?? '';
+      const from = migration.indexOf('create function es_append');
+      const withoutLock = migration
+        .slice(from, migration.indexOf('$fn$;', from) + '$fn$;'.length)
         .replace('create function', 'create or replace function')
         .replace(/perform pg_advisory_xact_lock\(\d+\);/, '');
       expect(withoutLock).not.toContain('pg_advisory_xact_lock');

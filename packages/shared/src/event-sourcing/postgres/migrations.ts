@@ -23,20 +23,19 @@ export const migrations: readonly Migration[] = [
 create table es_streams (
   stream          text primary key,
   category        text not null,
-  revision        bigint not null default -1,
-  last_hash       bytea,
   state           text not null default 'active' check (state in ('active', 'deleted', 'tombstoned')),
   max_age_seconds bigint check (max_age_seconds > 0),
   truncate_before bigint check (truncate_before >= 0),
   created_at      timestamptz not null default now()
 );
+-- Only streams with retention settings or a deletion have a row here; appends do not write it.
 
 create sequence es_position_seq;
 
 create table es_events (
   position       bigint primary key,
   id             uuid not null unique,
-  stream         text not null references es_streams (stream),
+  stream         text not null,
   revision       bigint not null,
   type           text not null,
   schema_version integer not null,
@@ -70,89 +69,115 @@ create table es_checkpoints (
 -- Appends events to a stream in one statement.
 --   p_expected: null = any, -1 = no stream, -2 = stream exists, n >= 0 = exact revision.
 --   p_events: [{ id, type, schemaVersion, recordedAt, data, metadata, contentHash (hex) }]
--- Errors (SQLSTATE): ES409 version conflict (detail = actual revision), ES410 stream deleted,
---   ES422 idempotency conflict (detail = JSON array of ids).
--- Commit order = position order: positions are drawn under a transaction-scoped advisory lock that is released
--- only when the transaction has committed (and is visible), so no reader can ever see position n+1 before n.
+-- Errors (SQLSTATE): ES409 version conflict (detail = actual revision), ES410 stream deleted, 23505 an event id
+--   exists already. On ES409 and 23505 the caller asks es_replayed whether this is an idempotent re-append.
+-- Commit order = position order: the whole append runs under a transaction-scoped advisory lock that is released
+-- only when the transaction has committed (and is visible), so positions are drawn and become visible in the same
+-- order and no reader can ever see position n+1 before n. The same lock serialises writers of one stream, so the
+-- stream's head read below is its head when the events are inserted (unique (stream, revision) backs it up).
 create function es_append(p_stream text, p_expected bigint, p_events jsonb)
 returns table (out_revision bigint, out_position bigint, out_replayed boolean)
 language plpgsql as $fn$
 declare
-  v_stream   es_streams%rowtype;
   v_count    integer := jsonb_array_length(p_events);
-  v_found    integer;
-  v_same     integer;
-  v_shifts   integer;
-  v_max_rev  bigint;
+  v_state    text;
+  v_revision bigint := -1;
+  v_prev     bytea;
   v_max_pos  bigint;
   v_exists   boolean;
-  v_rev      bigint;
-  v_prev     bytea;
-  v_hash     bytea;
-  v_content  bytea;
-  v_pos      bigint;
-  v_event    jsonb;
+  v_content  bytea[];
+  v_hashes   bytea[] := '{}';
+  v_prevs    bytea[] := '{}';
+  i          integer;
 begin
-  insert into es_streams (stream, category) values (p_stream, split_part(p_stream, '-', 1)) on conflict do nothing;
-  select * into v_stream from es_streams where stream = p_stream for update;
+  perform pg_advisory_xact_lock(${COMMIT_ORDER_LOCK});
 
-  if v_stream.state = 'tombstoned' then
+  select s.state into v_state from es_streams s where s.stream = p_stream;
+  if v_state = 'tombstoned' then
     raise exception using errcode = 'ES410', message = 'stream deleted';
   end if;
+  select e.revision, e.hash into v_revision, v_prev from es_events e where e.stream = p_stream order by e.revision desc limit 1;
+  v_revision := coalesce(v_revision, -1);
 
-  -- Idempotency: the same events again change nothing and answer as the first time.
+  v_exists := coalesce(v_state, 'active') = 'active' and v_revision >= 0;
+  if (p_expected = -1 and v_exists) or (p_expected = -2 and not v_exists)
+     or (p_expected >= 0 and p_expected <> v_revision) then
+    raise exception using errcode = 'ES409', message = 'version conflict', detail = v_revision::text;
+  end if;
+
+  -- The hash chain, link by link (cheap), then the events and their case index in one statement.
+  select array_agg(decode(x.ev ->> 'contentHash', 'hex') order by x.ord) into v_content
+    from jsonb_array_elements(p_events) with ordinality as x (ev, ord);
+  for i in 1 .. v_count loop
+    v_prevs := array_append(v_prevs, v_prev);
+    v_prev := sha256(coalesce(v_prev, ''::bytea) || v_content[i] || int8send(v_revision + i));
+    v_hashes := array_append(v_hashes, v_prev);
+  end loop;
+
+  with inserted as (
+    insert into es_events (position, id, stream, revision, type, schema_version, category, tenant_id, data, metadata,
+                           recorded_at, content_hash, hash, prev_hash)
+    select nextval('es_position_seq'), (x.ev ->> 'id')::uuid, p_stream, v_revision + x.ord, x.ev ->> 'type',
+           (x.ev ->> 'schemaVersion')::integer, split_part(p_stream, '-', 1), x.ev -> 'metadata' ->> 'tenantId',
+           x.ev -> 'data', x.ev -> 'metadata', (x.ev ->> 'recordedAt')::timestamptz,
+           v_content[x.ord], v_hashes[x.ord], v_prevs[x.ord]
+      from jsonb_array_elements(p_events) with ordinality as x (ev, ord)
+     order by x.ord
+    returning position, tenant_id, metadata
+  ), cases as (
+    insert into es_case_events (tenant_id, case_id, position)
+    select i.tenant_id, c.case_id, i.position
+      from inserted i
+      cross join lateral (
+        select i.metadata ->> 'caseId' as case_id
+        union
+        select jsonb_array_elements_text(case when jsonb_typeof(i.metadata -> 'caseIds') = 'array'
+                                              then i.metadata -> 'caseIds' else '[]'::jsonb end)) c
+     where c.case_id is not null
+  )
+  select max(position) into v_max_pos from inserted;
+
+  if v_state = 'deleted' then
+    update es_streams set state = 'active' where stream = p_stream;
+  end if;
+  perform pg_notify('es_events', v_max_pos::text);
+  return query select v_revision + v_count, v_max_pos, false;
+end
+$fn$;
+
+-- Whether p_events were all stored before in p_stream, consecutively and with the same content (then: the revision
+-- and position of the last), none of them (no row), or only in part / with other content (ES422).
+-- Kept off the append's happy path: es_append calls for it only by failing (ES409, 23505).
+create function es_replayed(p_stream text, p_events jsonb)
+returns table (out_revision bigint, out_position bigint)
+language plpgsql stable as $fn$
+declare
+  v_count  integer := jsonb_array_length(p_events);
+  v_found  integer;
+  v_same   integer;
+  v_shifts integer;
+  v_rev    bigint;
+  v_pos    bigint;
+begin
   select count(*)::integer,
          count(*) filter (where e.stream = p_stream and e.type = x.ev ->> 'type'
                            and e.schema_version = (x.ev ->> 'schemaVersion')::integer
                            and e.data = x.ev -> 'data' and e.metadata = x.ev -> 'metadata')::integer,
          count(distinct e.revision - x.ord)::integer,
          max(e.revision), max(e.position)
-    into v_found, v_same, v_shifts, v_max_rev, v_max_pos
+    into v_found, v_same, v_shifts, v_rev, v_pos
     from jsonb_array_elements(p_events) with ordinality as x (ev, ord)
     join es_events e on e.id = (x.ev ->> 'id')::uuid;
-  if v_found > 0 then
-    if v_found = v_count and v_same = v_count and v_shifts = 1 then
-      return query select v_max_rev, v_max_pos, true;
-      return;
-    end if;
-    raise exception using errcode = 'ES422', message = 'idempotency conflict',
-      detail = (select jsonb_agg(x.ev ->> 'id')::text from jsonb_array_elements(p_events) x (ev)
-                 where exists (select 1 from es_events e where e.id = (x.ev ->> 'id')::uuid));
+  if v_found = 0 then
+    return;
   end if;
-
-  v_exists := v_stream.state = 'active' and v_stream.revision >= 0;
-  if (p_expected = -1 and v_exists) or (p_expected = -2 and not v_exists)
-     or (p_expected >= 0 and p_expected <> v_stream.revision) then
-    raise exception using errcode = 'ES409', message = 'version conflict', detail = v_stream.revision::text;
+  if v_found = v_count and v_same = v_count and v_shifts = 1 then
+    return query select v_rev, v_pos;
+    return;
   end if;
-
-  perform pg_advisory_xact_lock(${COMMIT_ORDER_LOCK});
-
-  v_rev := v_stream.revision;
-  v_prev := v_stream.last_hash;
-  for v_event in select x.ev from jsonb_array_elements(p_events) with ordinality as x (ev, ord) order by x.ord loop
-    v_rev := v_rev + 1;
-    v_content := decode(v_event ->> 'contentHash', 'hex');
-    v_hash := sha256(coalesce(v_prev, ''::bytea) || v_content || int8send(v_rev));
-    insert into es_events (position, id, stream, revision, type, schema_version, category, tenant_id, data, metadata,
-                           recorded_at, content_hash, hash, prev_hash)
-    values (nextval('es_position_seq'), (v_event ->> 'id')::uuid, p_stream, v_rev, v_event ->> 'type',
-            (v_event ->> 'schemaVersion')::integer, v_stream.category, v_event -> 'metadata' ->> 'tenantId',
-            v_event -> 'data', v_event -> 'metadata', (v_event ->> 'recordedAt')::timestamptz, v_content, v_hash, v_prev)
-    returning position into v_pos;
-    insert into es_case_events (tenant_id, case_id, position)
-    select v_event -> 'metadata' ->> 'tenantId', c.case_id, v_pos
-      from (select v_event -> 'metadata' ->> 'caseId' as case_id
-            union
-            select jsonb_array_elements_text(case when jsonb_typeof(v_event -> 'metadata' -> 'caseIds') = 'array'
-                                                   then v_event -> 'metadata' -> 'caseIds' else '[]'::jsonb end)) c
-     where c.case_id is not null;
-    v_prev := v_hash;
-  end loop;
-
-  update es_streams set revision = v_rev, last_hash = v_prev, state = 'active' where stream = p_stream;
-  perform pg_notify('es_events', v_pos::text);
-  return query select v_rev, v_pos, false;
+  raise exception using errcode = 'ES422', message = 'idempotency conflict',
+    detail = (select jsonb_agg(x.ev ->> 'id')::text from jsonb_array_elements(p_events) x (ev)
+               where exists (select 1 from es_events e where e.id = (x.ev ->> 'id')::uuid));
 end
 $fn$;
 `,

@@ -31,7 +31,7 @@ import type {
   Subscription,
 } from '../types.ts';
 import { DEFAULT_MAX_EVENT_BYTES, prepareEvents, validateStreamName } from '../validation.ts';
-import { migrate } from './migrations.ts';
+import { COMMIT_ORDER_LOCK, migrate } from './migrations.ts';
 import { pgliteSql, pgSql, type Sql, type SqlError } from './sql.ts';
 
 export interface PostgresEventStoreOptions {
@@ -155,39 +155,53 @@ export class PostgresEventStore implements EventStore {
     validateStreamName(stream);
     const code = expectedCode(expected);
     const recordedAt = this.#now();
-    const payload = prepareEvents(events, this.#maxEventBytes).map(({ event, dataJson, metadataJson }) => {
-      const data = JSON.parse(dataJson) as Json;
-      const metadata = JSON.parse(metadataJson) as EventMetadata;
+    const at = recordedAt.toISOString();
+    const ids: string[] = [];
+    // The payload is built around the JSON prepareEvents already made (no second serialisation of data).
+    const items = prepareEvents(events, this.#maxEventBytes).map(({ event, dataJson, metadataJson }) => {
       const schemaVersion = event.schemaVersion ?? 1;
-      const hash = contentHash({ stream, id: event.id, type: event.type, schemaVersion, recordedAt, data, metadata });
-      return {
+      const hash = contentHash({
+        stream,
         id: event.id,
         type: event.type,
         schemaVersion,
-        recordedAt: recordedAt.toISOString(),
-        data,
-        metadata,
-        contentHash: hash.toString('hex'),
-      };
+        recordedAt,
+        data: JSON.parse(dataJson) as Json,
+        metadata: JSON.parse(metadataJson) as EventMetadata,
+      });
+      ids.push(event.id);
+      return `{"id":${JSON.stringify(event.id)},"type":${JSON.stringify(event.type)},"schemaVersion":${schemaVersion},"recordedAt":"${at}","data":${dataJson},"metadata":${metadataJson},"contentHash":"${hash.toString('hex')}"}`;
     });
+    const payload = `[${items.join(',')}]`;
     try {
-      const [row] = await this.sql.query<{ out_revision: number; out_position: number; out_replayed: boolean }>(
-        'select out_revision, out_position, out_replayed from es_append($1, $2, $3::jsonb)',
-        [stream, code, JSON.stringify(payload)],
+      const [row] = await this.sql.query<{ out_revision: number; out_position: number }>(
+        'select out_revision, out_position from es_append($1, $2, $3::jsonb)',
+        [stream, code, payload],
       );
       if (!row) throw new Error('es_append returned no row');
-      return {
-        nextExpectedRevision: Number(row.out_revision),
-        position: Number(row.out_position),
-        replayed: row.out_replayed,
-      };
+      return { nextExpectedRevision: Number(row.out_revision), position: Number(row.out_position), replayed: false };
     } catch (error) {
-      throw this.#translate(
-        error,
-        stream,
-        expected,
-        payload.map((event) => event.id),
-      );
+      const { code: sqlState } = error as SqlError;
+      if (sqlState === 'ES409' || sqlState === '23505') {
+        // A conflict may be an idempotent re-append of events stored before: then answer as the first time.
+        const replay = await this.sql
+          .query<{ out_revision: number; out_position: number }>(
+            'select out_revision, out_position from es_replayed($1, $2::jsonb)',
+            [stream, payload],
+          )
+          .catch((check: unknown) => {
+            throw this.#translate(check, stream, expected, ids);
+          });
+        const [replayed] = replay;
+        if (replayed) {
+          return {
+            nextExpectedRevision: Number(replayed.out_revision),
+            position: Number(replayed.out_position),
+            replayed: true,
+          };
+        }
+      }
+      throw this.#translate(error, stream, expected, ids);
     }
   }
 
@@ -218,7 +232,7 @@ export class PostgresEventStore implements EventStore {
     const backwards = options.direction === 'backwards';
     const from = options.fromRevision ?? (backwards ? info.revision : 0);
     const rows = await this.sql.query<EventRow>(
-      `select ${EVENT_COLUMNS} from es_events e join es_streams s on s.stream = e.stream
+      `select ${EVENT_COLUMNS} from es_events e left join es_streams s on s.stream = e.stream
         where e.stream = $1 and e.revision ${backwards ? '<=' : '>='} $2 and ${VISIBLE}
         order by e.revision ${backwards ? 'desc' : 'asc'} limit $3`,
       [stream, from, limitOf(options.limit)],
@@ -253,7 +267,7 @@ export class PostgresEventStore implements EventStore {
     const rows = await this.sql.query<EventRow>(
       `select ${EVENT_COLUMNS} from es_case_events c
          join es_events e on e.position = c.position
-         join es_streams s on s.stream = e.stream
+         left join es_streams s on s.stream = e.stream
         where c.tenant_id = $1 and c.case_id = $2 and c.position > $3 and ${VISIBLE}
         order by c.position limit $4`,
       [tenantId, caseId, options.afterPosition ?? 0, limitOf(options.limit)],
@@ -280,16 +294,21 @@ export class PostgresEventStore implements EventStore {
 
   async getStream(stream: string): Promise<StreamInfo | undefined> {
     const [row] = await this.sql.query<{
-      revision: number | string;
-      state: StreamInfo['state'];
+      revision: number | string | null;
+      state: StreamInfo['state'] | null;
       max_age_seconds: number | string | null;
       truncate_before: number | string | null;
-    }>('select revision, state, max_age_seconds, truncate_before from es_streams where stream = $1', [stream]);
-    if (!row) return undefined;
+    }>(
+      `select (select max(e.revision) from es_events e where e.stream = $1) as revision,
+              s.state, s.max_age_seconds, s.truncate_before
+         from (select 1) one left join es_streams s on s.stream = $1`,
+      [stream],
+    );
+    if (!row || (row.revision === null && row.state === null)) return undefined;
     return {
       stream,
-      revision: Number(row.revision),
-      state: row.state,
+      revision: row.revision === null ? -1 : Number(row.revision),
+      state: row.state ?? 'active',
       metadata: {
         maxAgeSeconds: row.max_age_seconds === null ? undefined : Number(row.max_age_seconds),
         truncateBefore: row.truncate_before === null ? undefined : Number(row.truncate_before),
@@ -324,13 +343,16 @@ export class PostgresEventStore implements EventStore {
     validateStreamName(stream);
     const expected = options.expected ?? 'any';
     await this.sql.transaction(async (tx) => {
-      const [row] = await tx.query<{ revision: number | string; state: StreamInfo['state'] }>(
-        'select revision, state from es_streams where stream = $1 for update',
+      // Under the appends' lock, so no append interleaves with the check and the deletion.
+      await tx.query('select pg_advisory_xact_lock($1)', [COMMIT_ORDER_LOCK]);
+      const [row] = await tx.query<{ revision: number | string | null; state: StreamInfo['state'] | null }>(
+        `select (select max(e.revision) from es_events e where e.stream = $1) as revision, s.state
+           from (select 1) one left join es_streams s on s.stream = $1`,
         [stream],
       );
       if (row?.state === 'tombstoned') throw new StreamDeletedError(stream);
-      const revision = row ? Number(row.revision) : -1;
-      const exists = row?.state === 'active' && revision >= 0;
+      const revision = row?.revision === null || row?.revision === undefined ? -1 : Number(row.revision);
+      const exists = (row?.state ?? 'active') === 'active' && revision >= 0;
       const conflict =
         (expected === 'no-stream' && exists) ||
         (expected === 'exists' && !exists) ||
@@ -340,13 +362,15 @@ export class PostgresEventStore implements EventStore {
         await tx.query('delete from es_events where stream = $1', [stream]);
         await tx.query(
           `insert into es_streams (stream, category, state) values ($1, split_part($1, '-', 1), 'tombstoned')
-           on conflict (stream) do update set state = 'tombstoned', last_hash = null`,
+           on conflict (stream) do update set state = 'tombstoned'`,
           [stream],
         );
-      } else if (row) {
-        await tx.query(`update es_streams set state = 'deleted', truncate_before = revision + 1 where stream = $1`, [
-          stream,
-        ]);
+      } else if (revision >= 0) {
+        await tx.query(
+          `insert into es_streams (stream, category, state, truncate_before) values ($1, split_part($1, '-', 1), 'deleted', $2)
+           on conflict (stream) do update set state = 'deleted', truncate_before = excluded.truncate_before`,
+          [stream, revision + 1],
+        );
       }
     });
   }
