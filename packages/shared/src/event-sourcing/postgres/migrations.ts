@@ -75,29 +75,31 @@ create table es_checkpoints (
 -- only when the transaction has committed (and is visible), so positions are drawn and become visible in the same
 -- order and no reader can ever see position n+1 before n. The same lock serialises writers of one stream, so the
 -- stream's head read below is its head when the events are inserted (unique (stream, revision) backs it up).
-create function es_append(p_stream text, p_expected bigint, p_events jsonb)
-returns table (out_revision bigint, out_position bigint, out_replayed boolean)
+create function es_append(p_stream text, p_expected bigint, p_events jsonb,
+                          out out_revision bigint, out out_position bigint)
 language plpgsql as $fn$
 declare
   v_count    integer := jsonb_array_length(p_events);
   v_state    text;
-  v_revision bigint := -1;
+  v_revision bigint;
   v_prev     bytea;
-  v_max_pos  bigint;
   v_exists   boolean;
-  v_content  bytea[];
+  v_content  bytea[] := '{}';
   v_hashes   bytea[] := '{}';
   v_prevs    bytea[] := '{}';
   i          integer;
 begin
   perform pg_advisory_xact_lock(${COMMIT_ORDER_LOCK});
 
-  select s.state into v_state from es_streams s where s.stream = p_stream;
+  -- The stream's state (a row exists only after retention settings or a deletion) and its head, in one read.
+  select s.state, coalesce(h.revision, -1), h.hash into v_state, v_revision, v_prev
+    from (select 1) one
+    left join es_streams s on s.stream = p_stream
+    left join lateral (select e.revision, e.hash from es_events e where e.stream = p_stream
+                        order by e.revision desc limit 1) h on true;
   if v_state = 'tombstoned' then
     raise exception using errcode = 'ES410', message = 'stream deleted';
   end if;
-  select e.revision, e.hash into v_revision, v_prev from es_events e where e.stream = p_stream order by e.revision desc limit 1;
-  v_revision := coalesce(v_revision, -1);
 
   v_exists := coalesce(v_state, 'active') = 'active' and v_revision >= 0;
   if (p_expected = -1 and v_exists) or (p_expected = -2 and not v_exists)
@@ -105,10 +107,9 @@ begin
     raise exception using errcode = 'ES409', message = 'version conflict', detail = v_revision::text;
   end if;
 
-  -- The hash chain, link by link (cheap), then the events and their case index in one statement.
-  select array_agg(decode(x.ev ->> 'contentHash', 'hex') order by x.ord) into v_content
-    from jsonb_array_elements(p_events) with ordinality as x (ev, ord);
+  -- The hash chain, link by link (plain expressions, no queries), then events and case index in one statement.
   for i in 1 .. v_count loop
+    v_content := array_append(v_content, decode(p_events -> (i - 1) ->> 'contentHash', 'hex'));
     v_prevs := array_append(v_prevs, v_prev);
     v_prev := sha256(coalesce(v_prev, ''::bytea) || v_content[i] || int8send(v_revision + i));
     v_hashes := array_append(v_hashes, v_prev);
@@ -135,13 +136,13 @@ begin
                                               then i.metadata -> 'caseIds' else '[]'::jsonb end)) c
      where c.case_id is not null
   )
-  select max(position) into v_max_pos from inserted;
+  select max(position) into out_position from inserted;
+  perform pg_notify('es_events', out_position::text);
 
   if v_state = 'deleted' then
     update es_streams set state = 'active' where stream = p_stream;
   end if;
-  perform pg_notify('es_events', v_max_pos::text);
-  return query select v_revision + v_count, v_max_pos, false;
+  out_revision := v_revision + v_count;
 end
 $fn$;
 

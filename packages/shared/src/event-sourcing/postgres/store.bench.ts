@@ -48,7 +48,7 @@ async function time(work: () => Promise<void>): Promise<number> {
   return Number(process.hrtime.bigint() - start) / 1e9;
 }
 
-/** Runs ours and raw alternately, `rounds` times each, and keeps the best events/s of each (less noise on 2 cores). */
+/** Runs raw and ours alternately, `rounds` times each, and keeps the best events/s of each (less noise on 2 cores). */
 async function compare(rounds: number, eventsPerRound: number, ours: () => Promise<void>, raw: () => Promise<void>) {
   let bestOurs = 0;
   let bestRaw = 0;
@@ -63,7 +63,7 @@ async function benchEngine(engine: string, sql: Sql, rawSql: Sql): Promise<Row[]
   const store = await PostgresEventStore.open(sql);
   await rawSql.exec(RAW_SCHEMA);
   const rows: Row[] = [];
-  const rounds = 3;
+  const rounds = 5;
 
   // 1 event per call, each to the next revision of its stream (as a command handler does).
   const single = n(engine === 'PGlite' ? 600 : 1_000);
