@@ -35,6 +35,13 @@ describe('the embedded system', () => {
     expect(response.json()).toEqual({ service: name, status: 'ok' });
   });
 
+  it('is ready once its embedded event store answers', async () => {
+    const response = await app.inject({ method: 'GET', url: '/readyz' });
+    expect(response.statusCode).toBe(200);
+    expect(response.json()).toEqual({ status: 'ready', eventStore: { head: 0 } });
+    expect((await stat(join(dataDir, 'eventstore'))).isDirectory()).toBe(true);
+  });
+
   it('answers 404 for a route no service owns', async () => {
     expect((await app.inject({ method: 'GET', url: '/nowhere' })).statusCode).toBe(404);
   });

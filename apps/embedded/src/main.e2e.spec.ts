@@ -48,7 +48,8 @@ describe('`pnpm start` (the embedded process)', () => {
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);
     expect(await health.json()).toMatchObject({ status: 'ok', mode: 'embedded' });
-    expect((await stat(join(dataDir, 'store'))).isDirectory()).toBe(true);
+    expect((await fetch(`${url}/readyz`)).status).toBe(200);
+    expect((await stat(join(dataDir, 'store', 'eventstore'))).isDirectory()).toBe(true);
     child.kill('SIGTERM');
     const [code] = await once(child, 'exit');
     expect(code).toBe(0);
