@@ -83,12 +83,14 @@ export function pgliteSql(db: PGlite, options: { ownsDb?: boolean } = {}): Sql {
   const owns = options.ownsDb ?? true;
   return {
     dialect: 'pglite',
-    query: async (text, params) => (await db.query(text, params as unknown[] | undefined)).rows as never,
+    query: async <Row extends Record<string, unknown>>(text: string, params?: readonly unknown[]) =>
+      (await db.query<Row>(text, params ? [...params] : undefined)).rows,
     exec: async (text) => void (await db.exec(text)),
     transaction: (work) =>
       db.transaction((tx) =>
         work({
-          query: async (text, params) => (await tx.query(text, params as unknown[] | undefined)).rows as never,
+          query: async <Row extends Record<string, unknown>>(text: string, params?: readonly unknown[]) =>
+            (await tx.query<Row>(text, params ? [...params] : undefined)).rows,
           exec: async (text) => void (await tx.exec(text)),
           dialect: 'pglite',
         }),
