@@ -13,6 +13,8 @@ const infraSetup = './packages/shared/src/testing/global-setup.ts';
  */
 export default defineConfig({
   test: {
+    // Resolved once per run for every tier that needs it (contracts, e2e): Kafka, PostgreSQL, KurrentDB.
+    globalSetup: [infraSetup],
     // In CI a JSON report as well, from which .ci/run prints one plain closing line with the counts.
     reporters: process.env.CI === 'true' ? ['default', 'json'] : ['default'],
     outputFile: { json: '.vitest-reports/results.json' },
@@ -23,7 +25,6 @@ export default defineConfig({
         test: {
           name: 'contracts',
           include: where('contract'),
-          globalSetup: [infraSetup],
           testTimeout: 60_000,
           hookTimeout: 120_000,
         },
@@ -32,7 +33,6 @@ export default defineConfig({
         test: {
           name: 'e2e',
           include: where('e2e'),
-          globalSetup: [infraSetup],
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },
