@@ -1,3 +1,5 @@
+// The KurrentDB adapter is its own subpath export (`@buergerkoffer/shared/event-sourcing/kurrentdb`), so only a
+// process configured for KurrentDB loads its client and native bridge.
 export { PollingSubscription } from './catch-up-subscription.ts';
 export { type CheckpointedOptions, subscribeFromCheckpoint } from './checkpointed-subscription.ts';
 export {
@@ -13,12 +15,3 @@ export { deterministicId } from './deterministic-id.ts';
 export * from './errors.ts';
 export { canonicalJson, chainHash, contentHash, type VerifyResult, verifyStream } from './hashing.ts';
 export { uuidv7 } from './ids.ts';
-export { COMMIT_ORDER_LOCK, migrate, migrations } from './postgres/migrations.ts';
-export {
-  PostgresCheckpointStore,
-  PostgresEventStore,
-  type PostgresEventStoreOptions,
-} from './postgres/postgres-event-store.ts';
-export { pgliteSql, pgSql, type Sql } from './postgres/sql.ts';
-export * from './types.ts';
-export { categoryOf, prepareEvents, validateStreamName } from './validation.ts';
