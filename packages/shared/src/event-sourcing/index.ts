@@ -15,3 +15,12 @@ export { deterministicId } from './deterministic-id.ts';
 export * from './errors.ts';
 export { canonicalJson, chainHash, contentHash, type VerifyResult, verifyStream } from './hashing.ts';
 export { uuidv7 } from './ids.ts';
+export { COMMIT_ORDER_LOCK, migrate, migrations } from './postgres/migrations.ts';
+export {
+  PostgresCheckpointStore,
+  PostgresEventStore,
+  type PostgresEventStoreOptions,
+} from './postgres/postgres-event-store.ts';
+export { pgliteSql, pgSql, type Sql } from './postgres/sql.ts';
+export * from './types.ts';
+export { categoryOf, prepareEvents, validateStreamName } from './validation.ts';
