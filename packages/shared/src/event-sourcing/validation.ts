@@ -74,3 +74,13 @@ export function prepareEvents(
   if (issues.length > 0) throw new InvalidEventError(issues);
   return prepared;
 }
+
+const DEFAULT_LIMIT = 1_000;
+const MAX_LIMIT = 10_000;
+
+/** A read's page size: 1,000 by default, at most 10,000. */
+export function limitOf(limit: number | undefined): number {
+  if (limit === undefined) return DEFAULT_LIMIT;
+  if (!Number.isInteger(limit) || limit < 1) throw new InvalidEventError(['limit must be a whole number ≥ 1']);
+  return Math.min(limit, MAX_LIMIT);
+}

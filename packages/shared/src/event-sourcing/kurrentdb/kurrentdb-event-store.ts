@@ -101,7 +101,7 @@ import type {
   SubscribeOptions,
   Subscription,
 } from '../types.ts';
-import { categoryOf, DEFAULT_MAX_EVENT_BYTES, prepareEvents, validateStreamName } from '../validation.ts';
+import { categoryOf, DEFAULT_MAX_EVENT_BYTES, limitOf, prepareEvents, validateStreamName } from '../validation.ts';
 
 export interface KurrentDbEventStoreOptions {
   readonly maxEventBytes?: number;
@@ -125,8 +125,6 @@ const checkpointStream = (subscriberId: string): string => `_bkCheckpoint-${subs
 const PORT_STREAM = /^[a-z][a-zA-Z0-9]*-/;
 const PORT_STREAM_REGEX = '^[a-z]';
 
-const DEFAULT_LIMIT = 1_000;
-const MAX_LIMIT = 10_000;
 /** Appends expecting 'any' or 'exists' that lose a race to a concurrent writer re-read and retry this often. */
 const MAX_APPEND_ATTEMPTS = 10;
 /** How many claims, index writes or event fetches are in flight at once. */
@@ -214,12 +212,6 @@ const wholeOrUndefined = (value: unknown): number | undefined =>
 const checkWhole = (name: string, value: number): number => {
   if (!Number.isSafeInteger(value) || value < 0) throw new InvalidEventError([`${name} must be a whole number ≥ 0`]);
   return value;
-};
-
-const limitOf = (limit: number | undefined): number => {
-  if (limit === undefined) return DEFAULT_LIMIT;
-  if (!Number.isInteger(limit) || limit < 1) throw new InvalidEventError([`limit must be a whole number ≥ 1`]);
-  return Math.min(limit, MAX_LIMIT);
 };
 
 const checkExpected = (expected: ExpectedState): void => {

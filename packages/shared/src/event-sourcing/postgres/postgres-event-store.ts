@@ -30,7 +30,7 @@ import type {
   SubscribeOptions,
   Subscription,
 } from '../types.ts';
-import { DEFAULT_MAX_EVENT_BYTES, prepareEvents, validateStreamName } from '../validation.ts';
+import { DEFAULT_MAX_EVENT_BYTES, limitOf, prepareEvents, validateStreamName } from '../validation.ts';
 import { COMMIT_ORDER_LOCK, migrate } from './migrations.ts';
 import { pgliteSql, pgSql, type Sql, type SqlError } from './sql.ts';
 
@@ -42,9 +42,6 @@ export interface PostgresEventStoreOptions {
   /** Close the connection with the store (default true). */
   readonly ownsConnection?: boolean;
 }
-
-const DEFAULT_LIMIT = 1_000;
-const MAX_LIMIT = 10_000;
 
 interface EventRow extends Record<string, unknown> {
   position: number | string;
@@ -89,12 +86,6 @@ const expectedCode = (expected: ExpectedState): number | null => {
     throw new InvalidEventError([`expected revision must be a whole number ≥ 0, got ${expected.revision}`]);
   }
   return expected.revision;
-};
-
-const limitOf = (limit: number | undefined): number => {
-  if (limit === undefined) return DEFAULT_LIMIT;
-  if (!Number.isInteger(limit) || limit < 1) throw new InvalidEventError([`limit must be a whole number ≥ 1`]);
-  return Math.min(limit, MAX_LIMIT);
 };
 
 const filterSql = (filter: EventFilter | undefined, params: unknown[]): string => {
