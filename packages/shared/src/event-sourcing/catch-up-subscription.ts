@@ -104,24 +104,32 @@ export class PollingSubscription implements Subscription {
   async #run(source: SubscriptionSource, options: SubscribeOptions, handler: EventHandler): Promise<void> {
     const batchSize = options.batchSize ?? 500;
     const from = options.from ?? 'start';
-    this.#position = from === 'start' ? 0 : from === 'end' ? await source.head() : from;
-    while (!this.#stopped) {
-      const wake = source.notifier.arm();
-      this.#cancelWait = wake.cancel;
-      const head = await source.head();
-      while (this.#position < head && !this.#stopped) {
-        const batch = await source.read(this.#position, head, batchSize);
-        for (const event of batch) {
+    try {
+      this.#position = from === 'start' ? 0 : from === 'end' ? await source.head() : from;
+      while (!this.#stopped) {
+        const wake = source.notifier.arm();
+        this.#cancelWait = wake.cancel;
+        try {
+          const head = await source.head();
+          while (this.#position < head && !this.#stopped) {
+            const batch = await source.read(this.#position, head, batchSize);
+            for (const event of batch) {
+              if (this.#stopped) return;
+              await handler(event);
+              this.#position = event.position;
+            }
+            // Everything up to the observed head is visible and was read: skip what the filter left out.
+            if (batch.length < batchSize && !this.#stopped) this.#position = head;
+          }
+          this.#markCaughtUp();
           if (this.#stopped) return;
-          await handler(event);
-          this.#position = event.position;
+          await wake.wait;
+        } finally {
+          wake.cancel(); // no timer or waiter outlives this round, whatever ended it
         }
-        // Everything up to the observed head is visible and was read: skip what the filter left out.
-        if (batch.length < batchSize && !this.#stopped) this.#position = head;
       }
-      this.#markCaughtUp();
-      if (this.#stopped) return;
-      await wake.wait;
+    } finally {
+      this.#markCaughtUp(); // a subscription stopped or failed during catch-up must not leave `caughtUp` pending
     }
   }
 

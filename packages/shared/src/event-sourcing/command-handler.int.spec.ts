@@ -62,6 +62,22 @@ describe('the command handler on the embedded store', () => {
     const other = await handleCommand(handler(stream), count('a'), { ...keyed, idempotencyKey: 'msg-43' });
     expect(other).toMatchObject({ replayed: false, revision: 1 });
     expect(await store.readStream(stream)).toHaveLength(2);
+    // The same request again, with the If-Match it had and another trace: still the first answer, nothing written.
+    const retried = await handleCommand(handler(stream), count('a'), {
+      ...keyed,
+      expectedRevision: -1,
+      traceparent: 't2',
+    });
+    expect(retried).toMatchObject({ replayed: true, events: [] });
+    expect(await store.readStream(stream)).toHaveLength(2);
+  });
+
+  it('writes to a stream whose events retention hides, at its real revision', async () => {
+    const stream = `tally-${uuidv7()}`;
+    await handleCommand(handler(stream), count('a'), context);
+    await store.setStreamMetadata(stream, { truncateBefore: 1 });
+    const next = await handleCommand(handler(stream), count('b'), context);
+    expect(next).toMatchObject({ revision: 1, state: { status: 'open', items: ['b'] } });
   });
 
   it('retries concurrent writers for internal callers, and lets them collide without retries', async () => {

@@ -51,19 +51,25 @@ export async function loadStream<Event extends DomainEvent, State>(
   decider: Pick<Decider<unknown, Event, State>, 'initialState' | 'evolve'>,
   decode: (event: StoredEvent) => Event | undefined,
   stream: string,
-): Promise<{ state: State; revision: number }> {
+): Promise<{ state: State; revision: number; ids: ReadonlySet<string> }> {
   const events: Event[] = [];
+  const ids = new Set<string>();
   let revision = -1;
   for (;;) {
     const page = await store.readStream(stream, { fromRevision: revision + 1, limit: 1_000 });
     for (const stored of page) {
       const decoded = decode(stored);
       if (decoded) events.push(decoded);
+      ids.add(stored.id);
       revision = stored.revision;
     }
     if (page.length < 1_000) break;
   }
-  return { state: fold(decider, events), revision };
+  if (revision < 0) {
+    // No visible events: the stream may still exist with every event hidden by retention or a soft delete.
+    revision = (await store.getStream(stream))?.revision ?? -1;
+  }
+  return { state: fold(decider, events), revision, ids };
 }
 
 export function stampMetadata(context: CommandContext): EventMetadata {
@@ -81,7 +87,13 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
 ): Promise<HandleResult<Event, State>> {
   const retries = context.expectedRevision === undefined ? (options.retries ?? 0) : 0;
   for (let attempt = 0; ; attempt++) {
-    const { state, revision } = await loadStream(options.store, options.decider, options.decode, options.stream);
+    const { state, revision, ids } = await loadStream(options.store, options.decider, options.decode, options.stream);
+    const keyedId = (index: number) =>
+      deterministicId(options.stream, context.tenantId, context.idempotencyKey ?? '', String(index));
+    if (context.idempotencyKey !== undefined && ids.has(keyedId(0))) {
+      // This command ran before (same idempotency key): answer as then, before If-Match and without deciding again.
+      return { state, events: [], revision, position: undefined, replayed: true };
+    }
     if (context.expectedRevision !== undefined && context.expectedRevision !== revision) {
       throw new VersionConflictError(options.stream, { revision: context.expectedRevision }, revision);
     }
@@ -89,10 +101,7 @@ export async function handleCommand<Command, Event extends DomainEvent, State>(
     if (events.length === 0) return { state, events, revision, position: undefined, replayed: false };
     const metadata = stampMetadata(context);
     const toAppend: EventToAppend[] = events.map((event, index) => ({
-      id:
-        context.idempotencyKey === undefined
-          ? uuidv7()
-          : deterministicId(options.stream, context.tenantId, context.idempotencyKey, String(index)),
+      id: context.idempotencyKey === undefined ? uuidv7() : keyedId(index),
       type: event.type,
       data: event.data as Json,
       metadata,

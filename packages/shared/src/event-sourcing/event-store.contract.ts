@@ -299,6 +299,8 @@ export function eventStoreContract(name: string, open: () => Promise<ContractSub
         const again = await store.append(stream, [event('C')], 'no-stream');
         expect(again.nextExpectedRevision).toBe(2);
         expect((await store.readStream(stream)).map((e) => e.type)).toEqual(['C']);
+        await store.setStreamMetadata(stream, { maxAgeSeconds: 86_400 });
+        expect((await store.readStream(stream)).map((e) => e.type)).toEqual(['C']);
       });
 
       it('hard-deletes a stream for good: reads and appends answer that it is deleted', async () => {

@@ -70,19 +70,29 @@ export type VerifyResult =
 
 /**
  * Recomputes a stream's hash chain from its events as the store returns them and reports the first broken link.
- * Truncated streams are verified from their first remaining event, whose stored prevHash is trusted.
+ * A stream whose first events retention or deletion hides is verified from its first remaining event, whose stored
+ * prevHash is then trusted; an unexplained missing prefix is a `revision-gap`.
  */
-export async function verifyStream(store: EventStore, stream: string, pageSize = 500): Promise<VerifyResult> {
+export async function verifyStream(store: EventStore, stream: string, pageSize = 1_000): Promise<VerifyResult> {
+  const info = await store.getStream(stream);
+  // Where the stream may legitimately begin: revision 0, or the first revision retention or deletion leaves.
+  const floor = info?.metadata.truncateBefore ?? 0;
+  const retentionMayHide = info?.metadata.maxAgeSeconds !== undefined || info?.state === 'deleted';
   let expectedPrev: string | null | undefined;
   let expectedRevision: number | undefined;
   let count = 0;
   let from = 0;
   for (;;) {
     const page = await store.readStream(stream, { fromRevision: from, limit: pageSize });
+    if (page.length === 0) return { ok: true, stream, events: count };
     for (const event of page) {
       count++;
       const brokenAt = { revision: event.revision, position: event.position, eventId: event.id };
-      if (expectedRevision !== undefined && event.revision !== expectedRevision) {
+      if (expectedRevision === undefined) {
+        // The first event shown: revision 0 links to nothing; a later first revision only where retention explains it.
+        const explained = event.revision === 0 ? event.prevHash === null : event.revision <= floor || retentionMayHide;
+        if (!explained) return { ok: false, stream, events: count, brokenAt, reason: 'revision-gap' };
+      } else if (event.revision !== expectedRevision) {
         return { ok: false, stream, events: count, brokenAt, reason: 'revision-gap' };
       }
       const prev = expectedPrev === undefined ? event.prevHash : expectedPrev;
@@ -103,7 +113,6 @@ export async function verifyStream(store: EventStore, stream: string, pageSize =
       expectedPrev = event.hash;
       expectedRevision = event.revision + 1;
     }
-    if (page.length < pageSize) return { ok: true, stream, events: count };
     from = (page.at(-1)?.revision ?? from) + 1;
   }
 }

@@ -120,7 +120,8 @@ export type EventHandler = (event: StoredEvent) => Promise<void> | void;
 export interface Subscription {
   /** Position of the last event handled (or the start position). */
   readonly position: number;
-  /** Resolves once the subscription has delivered every event that existed when it caught up, then goes live. */
+  /** Resolves once the subscription has delivered every event that existed when it caught up (then it goes live),
+   *  or when it ends before that (stopped or failed: see `done`). */
   readonly caughtUp: Promise<void>;
   /** Settles when the subscription ends: resolves after stop(), rejects when the handler or the store failed. */
   readonly done: Promise<void>;

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { MIGRATION_LOCK } from '../event-sourcing/postgres/migrations.ts';
 import type { Sql } from '../event-sourcing/postgres/sql.ts';
 import { unwrapKey, wrapKey } from './crypto.ts';
 
@@ -42,6 +43,8 @@ export class PostgresKeyStore implements KeyStore {
   readonly #masterKey: Buffer;
   readonly #cacheMs: number;
   readonly #cache = new Map<string, { key: Buffer; until: number }>();
+  /** Bumped by every erase: a lookup that started before an erase must not put the erased key back. */
+  #erasures = 0;
 
   private constructor(sql: Sql, masterKey: Buffer, cacheMs: number) {
     this.#sql = sql;
@@ -50,7 +53,10 @@ export class PostgresKeyStore implements KeyStore {
   }
 
   static async open(sql: Sql, masterKey: Buffer, options: { cacheMs?: number } = {}): Promise<PostgresKeyStore> {
-    await sql.exec(SCHEMA);
+    await sql.transaction(async (tx) => {
+      if (sql.dialect === 'postgres') await tx.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+      await tx.exec(SCHEMA);
+    });
     return new PostgresKeyStore(sql, masterKey, options.cacheMs ?? 60_000);
   }
 
@@ -59,7 +65,8 @@ export class PostgresKeyStore implements KeyStore {
     return hit && hit.until > Date.now() ? hit.key : undefined;
   }
 
-  #remember(tenantId: string, subjectId: string, key: Buffer): Buffer {
+  #remember(tenantId: string, subjectId: string, key: Buffer, erasuresAtStart: number): Buffer {
+    if (erasuresAtStart !== this.#erasures) return key;
     if (this.#cacheMs > 0) this.#cache.set(`${tenantId}\u001f${subjectId}`, { key, until: Date.now() + this.#cacheMs });
     return key;
   }
@@ -67,17 +74,24 @@ export class PostgresKeyStore implements KeyStore {
   async findKey(tenantId: string, subjectId: string): Promise<Buffer | undefined> {
     const cached = this.#cached(tenantId, subjectId);
     if (cached) return cached;
+    const erasures = this.#erasures;
     const [row] = await this.#sql.query<{ wrapped_key: Uint8Array | null }>(
       'select wrapped_key from pd_subject_keys where tenant_id = $1 and subject_id = $2',
       [tenantId, subjectId],
     );
     if (!row?.wrapped_key) return undefined;
-    return this.#remember(tenantId, subjectId, unwrapKey(this.#masterKey, tenantId, subjectId, row.wrapped_key));
+    return this.#remember(
+      tenantId,
+      subjectId,
+      unwrapKey(this.#masterKey, tenantId, subjectId, row.wrapped_key),
+      erasures,
+    );
   }
 
   async keyFor(tenantId: string, subjectId: string): Promise<Buffer> {
     const found = await this.findKey(tenantId, subjectId);
     if (found) return found;
+    const erasures = this.#erasures;
     const wrapped = wrapKey(this.#masterKey, tenantId, subjectId, randomBytes(32));
     await this.#sql.query(
       `insert into pd_subject_keys (tenant_id, subject_id, wrapped_key) values ($1, $2, $3) on conflict do nothing`,
@@ -88,15 +102,23 @@ export class PostgresKeyStore implements KeyStore {
       [tenantId, subjectId],
     );
     if (!row?.wrapped_key) throw new SubjectErasedError(tenantId, subjectId);
-    return this.#remember(tenantId, subjectId, unwrapKey(this.#masterKey, tenantId, subjectId, row.wrapped_key));
+    return this.#remember(
+      tenantId,
+      subjectId,
+      unwrapKey(this.#masterKey, tenantId, subjectId, row.wrapped_key),
+      erasures,
+    );
   }
 
   async erase(tenantId: string, subjectId: string): Promise<void> {
+    this.#erasures++;
     this.#cache.delete(`${tenantId}\u001f${subjectId}`);
     await this.#sql.query(
       `insert into pd_subject_keys (tenant_id, subject_id, wrapped_key, erased_at) values ($1, $2, null, now())
        on conflict (tenant_id, subject_id) do update set wrapped_key = null, erased_at = coalesce(pd_subject_keys.erased_at, now())`,
       [tenantId, subjectId],
     );
+    this.#erasures++;
+    this.#cache.delete(`${tenantId}\u001f${subjectId}`);
   }
 }

@@ -13,7 +13,7 @@ export interface Migration {
 
 /** Key of the advisory lock that serialises appends in commit order (see es_append). */
 export const COMMIT_ORDER_LOCK = 0x424b4553; // "BKES"
-const MIGRATION_LOCK = 0x424b4d47; // "BKMG"
+export const MIGRATION_LOCK = 0x424b4d47; // "BKMG"
 
 export const migrations: readonly Migration[] = [
   {
@@ -26,6 +26,7 @@ create table es_streams (
   state           text not null default 'active' check (state in ('active', 'deleted', 'tombstoned')),
   max_age_seconds bigint check (max_age_seconds > 0),
   truncate_before bigint check (truncate_before >= 0),
+  deleted_before  bigint check (deleted_before >= 0), -- soft deletion hides the events before this revision
   created_at      timestamptz not null default now()
 );
 -- Only streams with retention settings or a deletion have a row here; appends do not write it.
@@ -186,11 +187,13 @@ $fn$;
 ];
 
 export async function migrate(sql: Sql): Promise<number[]> {
-  await sql.exec(`create table if not exists es_migrations (
-    version integer primary key, name text not null, applied_at timestamptz not null default now())`);
   const applied: number[] = [];
   await sql.transaction(async (tx) => {
+    // Everything under one lock, the bookkeeping table's creation included: concurrent `create table if not
+    // exists` races on the server (duplicate pg_type entry) when several services start on a fresh database.
     if (sql.dialect === 'postgres') await tx.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await tx.exec(`create table if not exists es_migrations (
+      version integer primary key, name text not null, applied_at timestamptz not null default now())`);
     const rows = await tx.query<{ version: number }>('select version from es_migrations');
     const done = new Set(rows.map((row) => Number(row.version)));
     for (const migration of migrations) {

@@ -1,5 +1,5 @@
 import { PGlite } from '@electric-sql/pglite';
-import { describe } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { useTestDatabase } from '../../testing/postgres.ts';
 import { describeWith } from '../../testing/requirements.ts';
 import { eventStoreContract } from '../event-store.contract.ts';
@@ -16,6 +16,20 @@ describe('PostgreSQL adapter on PGlite (embedded, in memory)', () => {
 
 describeWith('postgres', 'PostgreSQL adapter on the PostgreSQL server', (serverUrl) => {
   const db = useTestDatabase(serverUrl);
+
+  describe('several services starting at once on a fresh database', () => {
+    const fresh = useTestDatabase(serverUrl);
+    it('migrate it once, without racing each other', async () => {
+      const stores = await Promise.all(
+        Array.from({ length: 6 }, () => PostgresEventStore.open(pgSql({ connectionString: fresh.url, max: 2 }))),
+      );
+      await Promise.all(stores.map((store) => store.close()));
+      const sql = pgSql(fresh.url);
+      expect(await sql.query('select version from es_migrations')).toEqual([{ version: 1 }]);
+      await sql.close();
+    });
+  });
+
   eventStoreContract('PostgreSQL server', async () => {
     const sql = pgSql({ connectionString: db.url, max: 20 });
     const store = await PostgresEventStore.open(sql, { pollIntervalMs: 200 });

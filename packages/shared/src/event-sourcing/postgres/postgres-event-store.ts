@@ -62,6 +62,7 @@ const EVENT_COLUMNS = `e.position, e.id::text as id, e.stream, e.revision, e.typ
 
 /** Events a stream's retention settings or soft deletion hide from stream and case reads. */
 const VISIBLE = `(s.truncate_before is null or e.revision >= s.truncate_before)
+  and (s.deleted_before is null or e.revision >= s.deleted_before)
   and (s.max_age_seconds is null or e.recorded_at >= now() - make_interval(secs => s.max_age_seconds))`;
 
 const toEvent = (row: EventRow): StoredEvent => ({
@@ -358,8 +359,8 @@ export class PostgresEventStore implements EventStore {
         );
       } else if (revision >= 0) {
         await tx.query(
-          `insert into es_streams (stream, category, state, truncate_before) values ($1, split_part($1, '-', 1), 'deleted', $2)
-           on conflict (stream) do update set state = 'deleted', truncate_before = excluded.truncate_before`,
+          `insert into es_streams (stream, category, state, deleted_before) values ($1, split_part($1, '-', 1), 'deleted', $2)
+           on conflict (stream) do update set state = 'deleted', deleted_before = excluded.deleted_before`,
           [stream, revision + 1],
         );
       }

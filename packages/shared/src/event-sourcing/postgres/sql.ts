@@ -65,8 +65,13 @@ export function pgSql(config: pg.PoolConfig | string, options: { ownsPool?: bool
         if (message.channel === channel) onNotify(message.payload ?? '');
       });
       client.on('error', onError);
-      await client.connect();
-      await client.query(`listen "${channel}"`);
+      try {
+        await client.connect();
+        await client.query(`listen "${channel}"`);
+      } catch (error) {
+        await client.end().catch(() => undefined);
+        throw error;
+      }
       return async () => {
         client.removeAllListeners('notification');
         await client.end().catch(() => undefined);

@@ -59,6 +59,20 @@ function tamperSuite(open: () => Promise<{ store: PostgresEventStore; sql: Sql }
     await store.close();
   });
 
+  it('reports a stream whose first events were removed without retention explaining it', async () => {
+    const { store, sql } = await open();
+    const stream = await appendThree(store);
+    await sql.query('delete from es_events where stream = $1 and revision = 0', [stream]);
+    expect(await verifyStream(store, stream)).toMatchObject({
+      ok: false,
+      reason: 'revision-gap',
+      brokenAt: { revision: 1 },
+    });
+    await store.setStreamMetadata(stream, { truncateBefore: 1 });
+    expect(await verifyStream(store, stream)).toMatchObject({ ok: true, events: 2 });
+    await store.close();
+  });
+
   it('names the event whose link to its predecessor was rewritten with a matching hash', async () => {
     const { store, sql } = await open();
     const stream = await appendThree(store);
