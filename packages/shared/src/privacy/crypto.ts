@@ -9,6 +9,8 @@
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 
 export const ERASED = '[erased]';
+/** A sealed value that does not authenticate (altered, or moved from another event or field). */
+export const UNREADABLE = '[unreadable]';
 const VERSION = 'v1';
 
 export interface SealedValue {
@@ -25,20 +27,23 @@ export const isSealed = (value: unknown): value is SealedValue =>
   typeof (value as Record<string, unknown>).sub === 'string' &&
   typeof (value as Record<string, unknown>).ct === 'string';
 
-const aad = (tenantId: string, subjectId: string) => Buffer.from(`${tenantId}\u001f${subjectId}`);
+/** Additional data: the value belongs to this tenant and subject — and, for event fields, to this event and path. */
+const aad = (tenantId: string, subjectId: string, binding: string) =>
+  Buffer.from(`${tenantId}\u001f${subjectId}\u001f${binding}`);
 
-export function seal(key: Buffer, tenantId: string, subjectId: string, value: unknown): SealedValue {
+/** Seals a value; `binding` (e.g. `<event id>/<field path>`) ties it to its place, so it cannot be moved elsewhere. */
+export function seal(key: Buffer, tenantId: string, subjectId: string, value: unknown, binding = ''): SealedValue {
   const iv = randomBytes(12);
   const cipher = createCipheriv('aes-256-gcm', key, iv);
-  cipher.setAAD(aad(tenantId, subjectId));
+  cipher.setAAD(aad(tenantId, subjectId, binding));
   const ct = Buffer.concat([cipher.update(JSON.stringify(value ?? null), 'utf8'), cipher.final(), cipher.getAuthTag()]);
   return { $pd: VERSION, sub: subjectId, iv: iv.toString('base64'), ct: ct.toString('base64') };
 }
 
-export function unseal(key: Buffer, tenantId: string, sealed: SealedValue): unknown {
+export function unseal(key: Buffer, tenantId: string, sealed: SealedValue, binding = ''): unknown {
   const data = Buffer.from(sealed.ct, 'base64');
   const decipher = createDecipheriv('aes-256-gcm', key, Buffer.from(sealed.iv, 'base64'));
-  decipher.setAAD(aad(tenantId, sealed.sub));
+  decipher.setAAD(aad(tenantId, sealed.sub, binding));
   decipher.setAuthTag(data.subarray(data.length - 16));
   const plain = Buffer.concat([decipher.update(data.subarray(0, data.length - 16)), decipher.final()]);
   return JSON.parse(plain.toString('utf8'));

@@ -1,4 +1,4 @@
-export { ERASED, isSealed, parseMasterKey, type SealedValue, seal, unseal } from './crypto.ts';
+export { ERASED, isSealed, parseMasterKey, type SealedValue, seal, UNREADABLE, unseal } from './crypto.ts';
 export { type KeyStore, PostgresKeyStore, SubjectErasedError } from './key-store.ts';
 export {
   type PersonalDataPolicy,

@@ -4,6 +4,9 @@
  * relayed to) holds only ciphertext. After erasure a field reads as "[erased]"; the rest of the event is intact and
  * its hash chain still verifies (it covers the ciphertext).
  */
+
+import { InvalidEventError } from '../event-sourcing/errors.ts';
+import { canonicalJson } from '../event-sourcing/hashing.ts';
 import type {
   AppendResult,
   EventHandler,
@@ -20,7 +23,7 @@ import type {
   SubscribeOptions,
   Subscription,
 } from '../event-sourcing/types.ts';
-import { ERASED, isSealed, seal, unseal } from './crypto.ts';
+import { ERASED, isSealed, seal, UNREADABLE, unseal } from './crypto.ts';
 import type { KeyStore } from './key-store.ts';
 
 /** Which fields of an event type are personal, and whose. Paths are dot-separated. */
@@ -51,6 +54,10 @@ async function updatePath(root: Json, path: readonly string[], replace: (value: 
   return { ...root, [key]: await updatePath(root[key] as Json, rest, replace) };
 }
 
+const containsSealed = (value: unknown): boolean =>
+  isSealed(value) ||
+  (Array.isArray(value) ? value.some(containsSealed) : isRecord(value) && Object.values(value).some(containsSealed));
+
 export class PersonalDataProtector {
   readonly #keys: KeyStore;
   readonly #policy: PersonalDataPolicy;
@@ -60,15 +67,25 @@ export class PersonalDataProtector {
     this.#policy = policy;
   }
 
-  async #sealFields(tenantId: string, subjectId: unknown, target: Json, fields: readonly string[]): Promise<Json> {
+  async #sealFields(
+    tenantId: string,
+    eventId: string,
+    subjectId: unknown,
+    target: Json,
+    fields: readonly string[],
+    prefix: string,
+  ): Promise<Json> {
     if (typeof subjectId !== 'string' || subjectId.length === 0) {
       throw new Error('a personal-data rule names a subject id that the event does not carry');
     }
     const key = await this.#keys.keyFor(tenantId, subjectId);
     let sealed = target;
     for (const field of fields) {
-      sealed = await updatePath(sealed, field.split('.'), async (value) =>
-        isSealed(value) ? value : (seal(key, tenantId, subjectId, value) as unknown as Json),
+      const binding = `${eventId}/${prefix}${field}`;
+      sealed = await updatePath(
+        sealed,
+        field.split('.'),
+        async (value) => seal(key, tenantId, subjectId, value, binding) as unknown as Json,
       );
     }
     return sealed;
@@ -76,6 +93,8 @@ export class PersonalDataProtector {
 
   /** The event with every personal field of its type sealed for its subject. */
   async sealEvent(event: EventToAppend): Promise<EventToAppend> {
+    // Sealed values come only from here: one given as input could be a copy of someone else's data.
+    if (containsSealed(event.data)) throw new InvalidEventError([`${event.type}: data must not contain sealed values`]);
     const rules = this.#policy[event.type];
     if (!rules) return event;
     const tenantId = event.metadata.tenantId;
@@ -86,11 +105,22 @@ export class PersonalDataProtector {
           ? getPath(event.metadata, rule.subject.slice(9))
           : getPath(element, rule.subject);
       if (rule.each === undefined) {
-        data = await this.#sealFields(tenantId, subjectOf(data), data, rule.fields);
+        data = await this.#sealFields(tenantId, event.id, subjectOf(data), data, rule.fields, '');
       } else {
         data = await updatePath(data, rule.each.split('.'), async (list) =>
           Array.isArray(list)
-            ? Promise.all(list.map((element) => this.#sealFields(tenantId, subjectOf(element), element, rule.fields)))
+            ? Promise.all(
+                list.map((element, index) =>
+                  this.#sealFields(
+                    tenantId,
+                    event.id,
+                    subjectOf(element),
+                    element,
+                    rule.fields,
+                    `${rule.each}.${index}.`,
+                  ),
+                ),
+              )
             : list,
         );
       }
@@ -98,18 +128,35 @@ export class PersonalDataProtector {
     return { ...event, data };
   }
 
-  /** Every sealed value in `value` opened, or "[erased]" where its subject's key is gone. */
-  async open(tenantId: string, value: Json, keys = new Map<string, Buffer | undefined>()): Promise<Json> {
+  /**
+   * Every sealed value in `value` opened: "[erased]" where its subject's key is gone, "[unreadable]" where it does
+   * not authenticate at this place (altered, or copied from another event or field). `path` is the value's place.
+   */
+  async open(
+    tenantId: string,
+    eventId: string,
+    value: Json,
+    path = '',
+    keys = new Map<string, Buffer | undefined>(),
+  ): Promise<Json> {
     if (isSealed(value)) {
       if (!keys.has(value.sub)) keys.set(value.sub, await this.#keys.findKey(tenantId, value.sub));
       const key = keys.get(value.sub);
-      return key ? (unseal(key, tenantId, value) as Json) : ERASED;
+      if (!key) return ERASED;
+      try {
+        return unseal(key, tenantId, value, `${eventId}/${path}`) as Json;
+      } catch {
+        return UNREADABLE;
+      }
     }
-    if (Array.isArray(value)) return Promise.all(value.map((item: Json) => this.open(tenantId, item, keys)));
+    const at = (key: string | number) => (path === '' ? String(key) : `${path}.${key}`);
+    if (Array.isArray(value)) {
+      return Promise.all(value.map((item: Json, index: number) => this.open(tenantId, eventId, item, at(index), keys)));
+    }
     if (isRecord(value)) {
       const entries = await Promise.all(
         Object.entries(value).map(
-          async ([k, v]) => [k, v === undefined ? v : await this.open(tenantId, v, keys)] as const,
+          async ([k, v]) => [k, v === undefined ? v : await this.open(tenantId, eventId, v, at(k), keys)] as const,
         ),
       );
       return Object.fromEntries(entries);
@@ -118,7 +165,7 @@ export class PersonalDataProtector {
   }
 
   async openEvent(event: StoredEvent): Promise<StoredEvent> {
-    return { ...event, data: await this.open(event.metadata.tenantId, event.data) };
+    return { ...event, data: await this.open(event.metadata.tenantId, event.id, event.data) };
   }
 }
 
@@ -133,7 +180,44 @@ export class PersonalDataStore implements EventStore {
 
   async append(stream: string, events: readonly EventToAppend[], expected?: ExpectedState): Promise<AppendResult> {
     const sealed = await Promise.all(events.map((event) => this.protector.sealEvent(event)));
-    return this.#inner.append(stream, sealed, expected);
+    try {
+      return await this.#inner.append(stream, sealed, expected);
+    } catch (error) {
+      // Sealing draws fresh IVs, so a re-append never matches the stored ciphertext: compare the opened values.
+      const replay = await this.#replayOf(stream, events);
+      if (replay) return replay;
+      throw error;
+    }
+  }
+
+  /** The original result when `events` are exactly what the stream holds under their ids, consecutively. */
+  async #replayOf(stream: string, events: readonly EventToAppend[]): Promise<AppendResult | undefined> {
+    const wanted = new Map(events.map((event, index) => [event.id, index]));
+    const found: StoredEvent[] = [];
+    for (let from = 0; ; ) {
+      const page = await this.#inner.readStream(stream, { fromRevision: from, limit: 1_000 });
+      found.push(...page.filter((event) => wanted.has(event.id)));
+      if (page.length < 1_000) break;
+      from = (page.at(-1)?.revision ?? from) + 1;
+    }
+    if (found.length !== events.length) return undefined;
+    const same = (a: unknown, b: unknown) => canonicalJson(JSON.parse(JSON.stringify(a))) === canonicalJson(b);
+    for (const [offset, stored] of found.entries()) {
+      const event = events[offset];
+      const opened = await this.protector.openEvent(stored);
+      if (
+        !event ||
+        event.id !== stored.id ||
+        stored.revision !== (found[0]?.revision ?? 0) + offset ||
+        event.type !== stored.type ||
+        !same(event.data, opened.data) ||
+        !same(event.metadata, stored.metadata)
+      ) {
+        return undefined;
+      }
+    }
+    const last = found.at(-1);
+    return last ? { nextExpectedRevision: last.revision, position: last.position, replayed: true } : undefined;
   }
 
   async #openAll(events: StoredEvent[]): Promise<StoredEvent[]> {

@@ -8,7 +8,7 @@ import { PostgresEventStore } from '../event-sourcing/postgres/postgres-event-st
 import { pgliteSql, pgSql, type Sql } from '../event-sourcing/postgres/sql.ts';
 import { useTestDatabase } from '../testing/postgres.ts';
 import { describeWith } from '../testing/requirements.ts';
-import { ERASED } from './crypto.ts';
+import { ERASED, UNREADABLE } from './crypto.ts';
 import { PostgresKeyStore, SubjectErasedError } from './key-store.ts';
 import { type PersonalDataPolicy, PersonalDataStore } from './personal-data-store.ts';
 
@@ -111,6 +111,54 @@ function privacySuite(open: () => Promise<{ sql: Sql; store: PostgresEventStore 
         },
       ]),
     ).rejects.toBeInstanceOf(SubjectErasedError);
+    await store.close();
+  });
+
+  it('treats a re-append of the same events as a replay, and refuses sealed values as input', async () => {
+    const { sql, store: inner } = await open();
+    const store = new PersonalDataStore(inner, await PostgresKeyStore.open(sql, randomBytes(32)), policy);
+    const caseId = uuidv7();
+    const stream = `intakeCase-${caseId}`;
+    const opened = {
+      id: uuidv7(),
+      type: 'CaseOpened',
+      data: { caseId, applicant: { subjectId: uuidv7(), familyName: 'Mustermann' } },
+      metadata: { tenantId, caseId },
+    };
+    const first = await store.append(stream, [opened], 'no-stream');
+    expect(await store.append(stream, [opened], 'no-stream')).toEqual({ ...first, replayed: true });
+    const [stored] = await inner.readStream(stream);
+    const envelope = (stored?.data as { applicant?: { familyName?: unknown } } | undefined)?.applicant?.familyName;
+    await expect(
+      store.append(`intakeCase-${uuidv7()}`, [
+        { ...opened, id: uuidv7(), data: { caseId, copied: envelope } as never },
+      ]),
+    ).rejects.toThrow(/sealed values/);
+    await store.close();
+  });
+
+  it('reads a sealed value moved into another event as [unreadable], without failing the read', async () => {
+    const { sql, store: inner } = await open();
+    const store = new PersonalDataStore(inner, await PostgresKeyStore.open(sql, randomBytes(32)), policy);
+    const subjectId = uuidv7();
+    const victim = `intakeCase-${uuidv7()}`;
+    const attacker = `intakeCase-${uuidv7()}`;
+    const openCase = (familyName: string) => ({
+      id: uuidv7(),
+      type: 'CaseOpened',
+      data: { applicant: { subjectId, familyName } },
+      metadata: { tenantId },
+    });
+    await store.append(victim, [openCase('Mustermann')]);
+    await store.append(attacker, [openCase('Nobody')]);
+    await sql.query(
+      `update es_events set data = jsonb_set(data, '{applicant,familyName}',
+         (select data -> 'applicant' -> 'familyName' from es_events where stream = $1)) where stream = $2`,
+      [victim, attacker],
+    );
+    const [read] = await store.readStream(attacker);
+    expect(read?.data).toEqual({ applicant: { subjectId, familyName: UNREADABLE } });
+    expect((await store.readStream(victim))[0]?.data).toEqual({ applicant: { subjectId, familyName: 'Mustermann' } });
     await store.close();
   });
 
