@@ -186,6 +186,14 @@ async function resolveKurrentDb(env: Env, runtime: Awaited<ReturnType<typeof con
   };
 }
 
+/** Kafka alone (e.g. for a benchmark): resolved as for the tests; `stop` stops a broker started here. */
+export async function resolveKafkaOnly(env: Env): Promise<{ resolved: Resolved; stop: Stopper }> {
+  const outcome = await resolveKafka(env, await containerRuntime()).catch(
+    (error: unknown): Outcome => ({ resolved: { available: false, reason: errorText(error) } }),
+  );
+  return { resolved: outcome.resolved, stop: outcome.stop ?? (async () => undefined) };
+}
+
 /**
  * Resolves all three components. A component that fails to resolve is reported unavailable with its reason; the
  * caller decides whether that is fatal (in CI, Kafka and PostgreSQL are required).
