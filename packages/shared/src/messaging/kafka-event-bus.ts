@@ -5,7 +5,7 @@
  * message was dead-lettered, and kafkajs commits resolved offsets after each batch and on disconnect.
  */
 import { type Admin, Kafka, type KafkaConfig, type logCreator, logLevel, Partitioners, type Producer } from 'kafkajs';
-import { DeliveryAbandoned, deliver } from './delivery.ts';
+import { deliver } from './delivery.ts';
 import type { Consumer, ConsumerOptions, EventBus, MessageHandler, OutgoingMessage, TopicSpec } from './types.ts';
 
 export interface KafkaEventBusOptions {
@@ -14,6 +14,12 @@ export interface KafkaEventBusOptions {
   /** Partitions one consumer handles at the same time (default 3). */
   readonly partitionsConsumedConcurrently?: number;
   readonly sessionTimeoutMs?: number;
+  /**
+   * How often handled offsets are committed (default every 1,000 ms or 100 messages, whichever comes first, and at
+   * the end of each batch): after a crash at most that much is delivered again.
+   */
+  readonly autoCommitIntervalMs?: number;
+  readonly autoCommitThreshold?: number;
 }
 
 type HeaderValue = Buffer | string | (Buffer | string)[] | undefined;
@@ -147,6 +153,8 @@ export class KafkaEventBus implements EventBus {
     await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true });
     await consumer.run({
       autoCommit: true,
+      autoCommitInterval: this.#options.autoCommitIntervalMs ?? 1_000,
+      autoCommitThreshold: this.#options.autoCommitThreshold ?? 100,
       partitionsConsumedConcurrently: this.#options.partitionsConsumedConcurrently ?? 3,
       eachMessage: async ({ topic, partition, message, heartbeat }) => {
         const outcome = await deliver(
@@ -198,5 +206,3 @@ export class KafkaEventBus implements EventBus {
     await Promise.allSettled([producer?.disconnect(), admin?.disconnect()]);
   }
 }
-
-export { DeliveryAbandoned };

@@ -12,7 +12,10 @@ import type { Decider } from '../event-sourcing/decider.ts';
 import { uuidv7 } from '../event-sourcing/ids.ts';
 import { PostgresCheckpointStore, PostgresEventStore } from '../event-sourcing/postgres/postgres-event-store.ts';
 import { pgliteSql } from '../event-sourcing/postgres/sql.ts';
-import type { StoredEvent } from '../event-sourcing/types.ts';
+import type { Json, StoredEvent } from '../event-sourcing/types.ts';
+import { ERASED } from '../privacy/crypto.ts';
+import { PostgresKeyStore } from '../privacy/key-store.ts';
+import { PersonalDataStore } from '../privacy/personal-data-store.ts';
 import { describeWith } from '../testing/requirements.ts';
 import { waitFor } from './event-bus.contract.ts';
 import { idempotentHandler, isContractViolation } from './idempotent-consumer.ts';
@@ -156,6 +159,52 @@ function relaySuite(name: string, openBus: () => Promise<EventBus>) {
       const ids = new Set(received.map((m) => m.headers.ce_id));
       expect(stored.length).toBe(30);
       expect(stored.filter((id) => !ids.has(id))).toHaveLength(1);
+    });
+
+    it('publishes personal fields still sealed, so the topic holds no plaintext and erasure covers it', async () => {
+      const keys = await PostgresKeyStore.open(store.sql, randomBytes(32));
+      const protectedStore = new PersonalDataStore(store, keys, {
+        CaseOpened: [{ subject: 'applicant.subjectId', fields: ['applicant.familyName'] }],
+      });
+      const category = `sealedCase${tag()}`;
+      const topic = `test.sealed.${tag()}.v1`;
+      await bus.ensureTopics([{ topic, partitions: 1 }]);
+      const caseId = uuidv7();
+      const subjectId = uuidv7();
+      await protectedStore.append(`${category}-${caseId}`, [
+        {
+          id: uuidv7(),
+          type: 'CaseOpened',
+          data: { applicant: { subjectId, familyName: 'Mustermann' } },
+          metadata: { tenantId: tenant, caseId },
+        },
+      ]);
+      const received: IncomingMessage[] = [];
+      const reader = await bus.subscribe({ groupId: `reader-${tag()}`, topics: [topic] }, async (m) => {
+        received.push(m);
+      });
+      await reader.ready;
+      const relay = await startRelay(
+        { store, checkpoints, bus },
+        {
+          name: `sealed-${tag()}`,
+          filter: { streamCategories: [category] },
+          map: (event) => [{ topic, event: { ...toIntegration(event), data: event.data } }],
+        },
+      );
+      await waitFor(() => received.length === 1, 20_000, 'the sealed event');
+      await relay.stop();
+      await reader.stop();
+      const value = received[0]?.value.toString() ?? '';
+      expect(value).not.toContain('Mustermann');
+      const sealed = JSON.parse(value) as Json;
+      expect(await protectedStore.protector.open(tenant, received[0]?.headers.ce_id ?? '', sealed)).toEqual({
+        applicant: { subjectId, familyName: 'Mustermann' },
+      });
+      await keys.erase(tenant, subjectId);
+      expect(await protectedStore.protector.open(tenant, received[0]?.headers.ce_id ?? '', sealed)).toEqual({
+        applicant: { subjectId, familyName: ERASED },
+      });
     });
 
     describe('a consumer that receives every message twice', () => {
