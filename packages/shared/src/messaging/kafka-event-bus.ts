@@ -15,7 +15,7 @@ export interface KafkaEventBusOptions {
   readonly partitionsConsumedConcurrently?: number;
   readonly sessionTimeoutMs?: number;
   /**
-   * How often handled offsets are committed (default every 1,000 ms or 100 messages, whichever comes first, and at
+   * How often handled offsets are committed (default every 1,000 ms or 1,000 messages, whichever comes first, and at
    * the end of each batch): after a crash at most that much is delivered again.
    */
   readonly autoCommitIntervalMs?: number;
@@ -154,7 +154,7 @@ export class KafkaEventBus implements EventBus {
     await consumer.run({
       autoCommit: true,
       autoCommitInterval: this.#options.autoCommitIntervalMs ?? 1_000,
-      autoCommitThreshold: this.#options.autoCommitThreshold ?? 100,
+      autoCommitThreshold: this.#options.autoCommitThreshold ?? 1_000,
       partitionsConsumedConcurrently: this.#options.partitionsConsumedConcurrently ?? 3,
       eachMessage: async ({ topic, partition, message, heartbeat }) => {
         const outcome = await deliver(
