@@ -1,6 +1,7 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { LocalKeys } from '@buergerkoffer/shared/http';
 import { createLogger } from '@buergerkoffer/shared/observability';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildEmbedded, services } from './app.ts';
@@ -23,10 +24,16 @@ describe('the embedded system', () => {
     expect((await stat(dataDir)).isDirectory()).toBe(true);
   });
 
-  it('answers its health route with every mounted service', async () => {
-    const response = await app.inject({ method: 'GET', url: '/healthz' });
-    expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ status: 'ok', mode: 'embedded', services: services.map((s) => s.name) });
+  it('answers its health route, and its root names every mounted service', async () => {
+    expect((await app.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
+    const response = await app.inject({ method: 'GET', url: '/' });
+    expect(response.json()).toMatchObject({ mode: 'embedded', services: services.map((s) => s.name), docs: '/docs' });
+  });
+
+  it('asks for a bearer token on everything else, with problem+json', async () => {
+    const response = await app.inject({ method: 'GET', url: '/nowhere' });
+    expect(response.statusCode).toBe(401);
+    expect(response.headers['content-type']).toMatch(/^application\/problem\+json/);
   });
 
   it.each(services.map((s) => s.name))('mounts the %s service under its prefix', async (name) => {
@@ -38,11 +45,19 @@ describe('the embedded system', () => {
   it('is ready once its embedded event store answers', async () => {
     const response = await app.inject({ method: 'GET', url: '/readyz' });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ status: 'ready', eventStore: { head: 0 } });
+    expect(response.json()).toEqual({ status: 'ready', checks: { eventStore: true } });
     expect((await stat(join(dataDir, 'eventstore'))).isDirectory()).toBe(true);
   });
 
-  it('answers 404 for a route no service owns', async () => {
-    expect((await app.inject({ method: 'GET', url: '/nowhere' })).statusCode).toBe(404);
+  it('accepts a token signed with its local key (pnpm run token) and answers 404 problem+json off its routes', async () => {
+    const keys = await LocalKeys.loadOrCreate(dataDir);
+    const token = await keys.sign({ subject: 'agent-1', tenantId: 'bochum', roles: ['intake-agent'] });
+    const response = await app.inject({
+      method: 'GET',
+      url: '/intake/nowhere',
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(response.statusCode).toBe(404);
+    expect(response.json()).toMatchObject({ status: 404, code: 'not-found' });
   });
 });

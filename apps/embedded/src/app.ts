@@ -6,8 +6,8 @@ import * as fieldkit from '@buergerkoffer/fieldkit/service';
 import * as intake from '@buergerkoffer/intake/service';
 import * as scheduling from '@buergerkoffer/scheduling/service';
 import { PostgresEventStore } from '@buergerkoffer/shared/event-sourcing';
+import { createHttpApp, LocalKeys } from '@buergerkoffer/shared/http';
 import type { Logger } from '@buergerkoffer/shared/observability';
-import Fastify from 'fastify';
 
 export const services = [intake, eligibility, scheduling, fieldkit, casefile] as const;
 
@@ -17,26 +17,33 @@ export interface EmbeddedDeps {
 }
 
 /**
- * The whole system in one fastify instance: every service mounted under `/<name>`, the event store on the
- * PostgreSQL engine embedded in-process (PGlite), persisted under `<dataDir>/eventstore`.
+ * The whole system in one process: the shared HTTP runtime (auth with the local key, problem+json, idempotency,
+ * metrics, /docs), every service mounted under `/<name>`, and the event store on the PostgreSQL engine embedded
+ * in-process (PGlite), persisted under `<dataDir>/eventstore`.
  */
 export async function buildEmbedded(deps: EmbeddedDeps) {
   await mkdir(deps.dataDir, { recursive: true });
   const store = await PostgresEventStore.embedded(join(deps.dataDir, 'eventstore'));
-  const app = Fastify({ loggerInstance: deps.logger, bodyLimit: 1_048_576 });
+  const keys = await LocalKeys.loadOrCreate(deps.dataDir);
+  const app = await createHttpApp({
+    logger: deps.logger,
+    verifier: keys,
+    sql: store.sql,
+    openapi: { title: 'Bürgerkoffer (embedded)', version: '0.1.0', description: 'Every service under its prefix.' },
+    readiness: async () => ({
+      eventStore: await store.headPosition().then(
+        () => true,
+        () => false,
+      ),
+    }),
+  });
   app.addHook('onClose', async () => store.close());
-  app.get('/healthz', async () => ({
-    status: 'ok' as const,
+  app.get('/', { config: { public: true }, schema: { hide: true } }, async () => ({
+    name: 'Bürgerkoffer',
     mode: 'embedded' as const,
     services: services.map((s) => s.name),
+    docs: '/docs',
   }));
-  app.get('/readyz', async (_request, reply) => {
-    try {
-      return { status: 'ready' as const, eventStore: { head: await store.headPosition() } };
-    } catch {
-      return reply.code(503).send({ status: 'not-ready' as const, eventStore: 'unreachable' });
-    }
-  });
   for (const s of services) await app.register(s.service, { prefix: `/${s.name}` });
   return app;
 }

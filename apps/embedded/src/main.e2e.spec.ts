@@ -47,7 +47,8 @@ describe('`pnpm start` (the embedded process)', () => {
     expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     const health = await fetch(`${url}/healthz`);
     expect(health.status).toBe(200);
-    expect(await health.json()).toMatchObject({ status: 'ok', mode: 'embedded' });
+    expect(await health.json()).toEqual({ status: 'ok' });
+    expect(await (await fetch(`${url}/`)).json()).toMatchObject({ mode: 'embedded' });
     expect((await fetch(`${url}/readyz`)).status).toBe(200);
     expect((await stat(join(dataDir, 'store', 'eventstore'))).isDirectory()).toBe(true);
     child.kill('SIGTERM');

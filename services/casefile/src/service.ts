@@ -7,5 +7,5 @@ import type { FastifyPluginAsync } from 'fastify';
 export const name = 'casefile';
 
 export const service: FastifyPluginAsync = async (app) => {
-  app.get('/healthz', async () => ({ service: name, status: 'ok' as const }));
+  app.get('/healthz', { config: { public: true } }, async () => ({ service: name, status: 'ok' as const }));
 };

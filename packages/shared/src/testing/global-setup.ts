@@ -11,9 +11,23 @@ declare module 'vitest' {
   }
 }
 
+const INFRA_TIERS = ['contracts', 'e2e'];
+
 const say = (line: string): void => void process.stderr.write(`${line}\n`);
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // Only the tiers that talk to real infrastructure need it: a unit or integration run starts nothing.
+  const needing = project.vitest.projects.filter((p) => INFRA_TIERS.includes(p.name));
+  if (needing.length === 0) {
+    const reason = 'not resolved: no selected test tier needs it';
+    project.provide('infra', {
+      runId: 'none',
+      kafka: { available: false, reason },
+      postgres: { available: false, reason },
+      kurrentdb: { available: false, reason },
+    });
+    return async () => undefined;
+  }
   const { infra, stop } = await resolveInfrastructure(process.env);
   for (const line of describeResolution(infra)) say(line);
   const missing = requiredButMissing(infra, process.env);

@@ -1,0 +1,29 @@
+export {
+  AUDIENCE,
+  LOCAL_ISSUER,
+  LocalKeys,
+  oidcVerifier,
+  type Principal,
+  principalOf,
+  ROLES,
+  type Role,
+  registerAuthentication,
+  requireRole,
+  type TokenVerifier,
+} from './auth.ts';
+export { registerIdempotency } from './idempotency.ts';
+export { registerMetrics } from './metrics.ts';
+export {
+  type FieldError,
+  forbidden,
+  HttpProblem,
+  notFound,
+  PROBLEM_CONTENT_TYPE,
+  type Problem,
+  problem,
+  registerProblemHandling,
+  sendProblem,
+  toProblem,
+  unauthorized,
+} from './problem.ts';
+export { createHttpApp, type HttpApp, type HttpAppOptions } from './server.ts';

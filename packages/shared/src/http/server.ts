@@ -1,0 +1,99 @@
+/**
+ * The HTTP runtime every service shares: fastify with zod validation and serialisation, problem+json errors,
+ * bearer-token authentication, Idempotency-Key on POST, per-client rate limiting, body limits, Prometheus metrics,
+ * health and readiness, and OpenAPI 3.1 generated from the zod schemas with a docs UI at /docs.
+ * Services register their routes as plugins on it (standalone at `/`, embedded under `/<service>`).
+ */
+import { createHash } from 'node:crypto';
+import rateLimit from '@fastify/rate-limit';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import Fastify, { type FastifyBaseLogger } from 'fastify';
+import {
+  jsonSchemaTransform,
+  serializerCompiler,
+  validatorCompiler,
+  type ZodTypeProvider,
+} from 'fastify-type-provider-zod';
+import type { Sql } from '../event-sourcing/postgres/sql.ts';
+import { registerAuthentication, type TokenVerifier } from './auth.ts';
+import { registerIdempotency } from './idempotency.ts';
+import { registerMetrics } from './metrics.ts';
+import { problem, registerProblemHandling, sendProblem } from './problem.ts';
+
+export interface HttpAppOptions {
+  /** The service's pino logger (see observability): personal data redacted. */
+  readonly logger: FastifyBaseLogger;
+  readonly verifier: TokenVerifier;
+  /** Where Idempotency-Key answers are kept (the service's database). */
+  readonly sql: Sql;
+  readonly openapi: { readonly title: string; readonly version: string; readonly description?: string };
+  /** Each dependency's readiness (e.g. event store, bus): all true → 200, else 503 naming them. */
+  readonly readiness?: () => Promise<Record<string, boolean>>;
+  readonly bodyLimitBytes?: number;
+  readonly rateLimit?: { readonly max: number; readonly timeWindowMs: number } | false;
+}
+
+export async function createHttpApp(options: HttpAppOptions) {
+  const app = Fastify({
+    loggerInstance: options.logger,
+    bodyLimit: options.bodyLimitBytes ?? 262_144,
+    requestIdHeader: 'x-request-id',
+    return503OnClosing: true,
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  registerProblemHandling(app);
+
+  await app.register(swagger, {
+    openapi: {
+      openapi: '3.1.0',
+      info: {
+        title: options.openapi.title,
+        version: options.openapi.version,
+        description: options.openapi.description ?? '',
+      },
+      components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
+      security: [{ bearer: [] }],
+    },
+    transform: jsonSchemaTransform,
+  });
+  // The docs UI's own routes are public.
+  app.addHook('onRoute', (route) => {
+    if (route.url.startsWith('/docs')) route.config = { ...(route.config ?? {}), public: true };
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } });
+
+  if (options.rateLimit !== false) {
+    await app.register(rateLimit, {
+      max: options.rateLimit?.max ?? 600,
+      timeWindow: options.rateLimit?.timeWindowMs ?? 60_000,
+      // Per client: the bearer token's holder where there is one, else the address.
+      keyGenerator: (request) => {
+        const auth = request.headers.authorization;
+        return auth ? createHash('sha256').update(auth).digest('hex').slice(0, 32) : request.ip;
+      },
+      errorResponseBuilder: (_request, context) => ({
+        ...problem(429, 'rate-limited', `too many requests; retry in ${Math.ceil(context.ttl / 1_000)} s`),
+        statusCode: 429,
+      }),
+    });
+  }
+
+  registerMetrics(app);
+  registerAuthentication(app, options.verifier);
+  await registerIdempotency(app, options.sql);
+
+  app.get('/healthz', { config: { public: true }, schema: { hide: true } }, async () => ({ status: 'ok' as const }));
+  app.get('/readyz', { config: { public: true }, schema: { hide: true } }, async (request, reply) => {
+    const checks = (await options.readiness?.().catch(() => ({ dependencies: false }))) ?? {};
+    const ready = Object.values(checks).every(Boolean);
+    if (!ready) {
+      return sendProblem(reply, request, problem(503, 'not-ready', 'a dependency is not reachable', { checks }));
+    }
+    return { status: 'ready' as const, checks };
+  });
+  return app;
+}
+
+export type HttpApp = Awaited<ReturnType<typeof createHttpApp>>;
