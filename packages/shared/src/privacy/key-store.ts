@@ -91,23 +91,15 @@ export class PostgresKeyStore implements KeyStore {
   async keyFor(tenantId: string, subjectId: string): Promise<Buffer> {
     const found = await this.findKey(tenantId, subjectId);
     if (found) return found;
-    const erasures = this.#erasures;
+    // A new key; if another writer or an erasure got there first, theirs stands (read back below).
     const wrapped = wrapKey(this.#masterKey, tenantId, subjectId, randomBytes(32));
     await this.#sql.query(
       `insert into pd_subject_keys (tenant_id, subject_id, wrapped_key) values ($1, $2, $3) on conflict do nothing`,
       [tenantId, subjectId, wrapped],
     );
-    const [row] = await this.#sql.query<{ wrapped_key: Uint8Array | null }>(
-      'select wrapped_key from pd_subject_keys where tenant_id = $1 and subject_id = $2',
-      [tenantId, subjectId],
-    );
-    if (!row?.wrapped_key) throw new SubjectErasedError(tenantId, subjectId);
-    return this.#remember(
-      tenantId,
-      subjectId,
-      unwrapKey(this.#masterKey, tenantId, subjectId, row.wrapped_key),
-      erasures,
-    );
+    const key = await this.findKey(tenantId, subjectId);
+    if (!key) throw new SubjectErasedError(tenantId, subjectId);
+    return key;
   }
 
   async erase(tenantId: string, subjectId: string): Promise<void> {
