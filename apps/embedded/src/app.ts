@@ -8,6 +8,8 @@ import * as scheduling from '@buergerkoffer/scheduling/service';
 import { PostgresEventStore } from '@buergerkoffer/shared/event-sourcing';
 import { createHttpApp, LocalKeys } from '@buergerkoffer/shared/http';
 import type { Logger } from '@buergerkoffer/shared/observability';
+import { PersonalDataStore, PostgresKeyStore } from '@buergerkoffer/shared/privacy';
+import { loadOrCreateMasterKey } from './master-key.ts';
 
 export const services = [intake, eligibility, scheduling, fieldkit, casefile] as const;
 
@@ -44,6 +46,19 @@ export async function buildEmbedded(deps: EmbeddedDeps) {
     services: services.map((s) => s.name),
     docs: '/docs',
   }));
-  for (const s of services) await app.register(s.service, { prefix: `/${s.name}` });
+  // Personal data sealed per data subject; the keys live in the same embedded database, wrapped with the master key.
+  const keyStore = await PostgresKeyStore.open(store.sql, await loadOrCreateMasterKey(deps.dataDir));
+  const now = () => new Date();
+  await app.register(intake.buildService({ store: new PersonalDataStore(store, keyStore, intake.personalData), now }), {
+    prefix: '/intake',
+  });
+  for (const s of [eligibility, scheduling, fieldkit, casefile])
+    await app.register(s.buildService(), { prefix: `/${s.name}` });
+  for (const s of services) {
+    app.get(`/${s.name}/healthz`, { config: { public: true }, schema: { hide: true } }, async () => ({
+      service: s.name,
+      status: 'ok' as const,
+    }));
+  }
   return app;
 }

@@ -2,10 +2,11 @@ import type { FastifyPluginAsync } from 'fastify';
 
 /**
  * The casefile service: rebuilds case histories for auditors, time travel, integrity, live feeds.
- * Placeholder until its issue: it answers its own health route, mounted standalone or embedded under /casefile.
+ * Placeholder until its issue; mounted standalone at / or embedded under /casefile.
  */
 export const name = 'casefile';
 
-export const service: FastifyPluginAsync = async (app) => {
-  app.get('/healthz', { config: { public: true } }, async () => ({ service: name, status: 'ok' as const }));
+/** Placeholder until its issue: no dependencies yet. */
+export const buildService = (): FastifyPluginAsync => async () => {
+  // Routes arrive with the service's issue.
 };

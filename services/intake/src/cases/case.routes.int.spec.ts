@@ -1,0 +1,200 @@
+import { randomBytes } from 'node:crypto';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Writable } from 'node:stream';
+import { PostgresEventStore, pgliteSql } from '@buergerkoffer/shared/event-sourcing';
+import { createHttpApp, type HttpApp, LocalKeys, type Role } from '@buergerkoffer/shared/http';
+import { createLogger } from '@buergerkoffer/shared/observability';
+import { PersonalDataStore, PostgresKeyStore } from '@buergerkoffer/shared/privacy';
+import { PGlite } from '@electric-sql/pglite';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildService, personalData } from '../service.ts';
+
+const request = {
+  applicant: {
+    givenNames: 'Erika',
+    familyName: 'Mustermann',
+    birthDate: '1941-03-12',
+    address: { street: 'Hauptstraße', houseNumber: '5', postalCode: '44787', city: 'Bochum' },
+    phone: '+49 234 000000',
+  },
+  requestedServices: ['id-card', 'registration-certificate'],
+  mobility: { careLevel: 4, disabilityMarks: [], permanentlyHomebound: true },
+  channel: 'phone-115',
+  contactPerson: { name: 'Max Mustermann', relation: 'relative', phone: '+49 234 111111' },
+};
+
+describe('intake cases over HTTP (embedded store)', () => {
+  let app: HttpApp;
+  let keys: LocalKeys;
+  let dir: string;
+  let sql: ReturnType<typeof pgliteSql>;
+  const logLines: string[] = [];
+  const token = (role: Role, tenantId = 'bochum') => keys.sign({ subject: `${role}-1`, tenantId, roles: [role] });
+  const auth = async (role: Role = 'intake-agent', tenantId = 'bochum') => ({
+    authorization: `Bearer ${await token(role, tenantId)}`,
+  });
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bk-intake-'));
+    keys = await LocalKeys.loadOrCreate(dir);
+    sql = pgliteSql(await PGlite.create());
+    const store = await PostgresEventStore.open(sql);
+    const keyStore = await PostgresKeyStore.open(sql, randomBytes(32));
+    const logs = new Writable({
+      write(chunk, _encoding, done) {
+        logLines.push(String(chunk));
+        done();
+      },
+    });
+    app = await createHttpApp({
+      logger: createLogger({ service: 'intake', level: 'debug' }, logs),
+      verifier: keys,
+      sql,
+      openapi: { title: 'intake', version: '1' },
+    });
+    await app.register(
+      buildService({ store: new PersonalDataStore(store, keyStore, personalData), now: () => new Date() }),
+    );
+    await app.ready();
+  });
+  afterAll(async () => {
+    await app.close();
+    await sql.close();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  const open = async (body: unknown = request, headers: Record<string, string> = {}) =>
+    app.inject({ method: 'POST', url: '/cases', headers: { ...(await auth()), ...headers }, payload: body as object });
+
+  describe('POST /cases', () => {
+    it('opens a case: 201 with the case id, a reference, Location and ETag', async () => {
+      const response = await open();
+      expect(response.statusCode).toBe(201);
+      const body = response.json();
+      expect(body).toMatchObject({ status: 'open', reference: expect.stringMatching(/^MB-\d{4}-\d{5}$/) });
+      expect(response.headers.location).toBe(`/cases/${body.caseId}`);
+      expect(response.headers.etag).toBe('W/"0"');
+    });
+
+    it('answers the same request with the same Idempotency-Key with the same case', async () => {
+      const first = await open(request, { 'idempotency-key': 'req-1' });
+      const again = await open(request, { 'idempotency-key': 'req-1' });
+      expect(again.json()).toEqual(first.json());
+      expect(again.headers['idempotent-replayed']).toBe('true');
+    });
+
+    it('answers 400 naming each bad field: unknown or repeated services, a bad date, a third party', async () => {
+      const response = await open({
+        ...request,
+        applicant: { ...request.applicant, birthDate: '12.03.1941' },
+        requestedServices: ['id-card', 'teleportation', 'id-card'],
+        beneficiary: { name: 'someone else' },
+      });
+      expect(response.statusCode).toBe(400);
+      const fields = response.json().errors.map((e: { field: string }) => e.field);
+      expect(fields).toEqual(expect.arrayContaining(['body.applicant.birthDate', 'body.requestedServices.1', 'body']));
+      expect(JSON.stringify(response.json())).toMatch(/beneficiary/);
+    });
+
+    it('answers 401 without a token and 403 to a field officer', async () => {
+      expect((await app.inject({ method: 'POST', url: '/cases', payload: request })).statusCode).toBe(401);
+      const asFieldOfficer = await app.inject({
+        method: 'POST',
+        url: '/cases',
+        headers: await auth('field-officer'),
+        payload: request,
+      });
+      expect(asFieldOfficer.statusCode).toBe(403);
+    });
+
+    it('gives concurrent cases of one tenant distinct, consecutive references', async () => {
+      const responses = await Promise.all(Array.from({ length: 12 }, () => open()));
+      const references = responses.map((r) => r.json().reference as string);
+      expect(new Set(references).size).toBe(12);
+      const numbers = references.map((r) => Number(r.split('-')[2])).sort((a, b) => a - b);
+      const first = numbers[0] ?? 0;
+      expect(numbers).toEqual(Array.from({ length: 12 }, (_, i) => first + i));
+    });
+  });
+
+  describe('GET /cases/{id}', () => {
+    it("answers the case with its applicant to its tenant, and 404 to another tenant's token", async () => {
+      const { caseId } = (await open()).json();
+      const own = await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: await auth() });
+      expect(own.statusCode).toBe(200);
+      expect(own.json()).toMatchObject({
+        caseId,
+        status: 'open',
+        applicant: { givenNames: 'Erika', familyName: 'Mustermann' },
+        requestedServices: ['id-card', 'registration-certificate'],
+        mobility: { careLevel: 4 },
+      });
+      expect(own.headers.etag).toBe('W/"0"');
+      const other = await app.inject({
+        method: 'GET',
+        url: `/cases/${caseId}`,
+        headers: await auth('intake-agent', 'herne'),
+      });
+      expect(other.statusCode).toBe(404);
+    });
+  });
+
+  describe('changes with If-Match', () => {
+    it('apply at the revision read, refuse a stale one with 412 and a missing one with 428', async () => {
+      const { caseId } = (await open()).json();
+      const url = `/cases/${caseId}/services`;
+      const missing = await app.inject({ method: 'POST', url, headers: await auth(), payload: { add: ['passport'] } });
+      expect(missing.statusCode).toBe(428);
+      const changed = await app.inject({
+        method: 'POST',
+        url,
+        headers: { ...(await auth()), 'if-match': 'W/"0"' },
+        payload: { add: ['passport'], remove: ['registration-certificate'] },
+      });
+      expect(changed.statusCode).toBe(200);
+      expect(changed.headers.etag).toBe('W/"1"');
+      expect(changed.json().requestedServices).toEqual(['id-card', 'passport']);
+      const stale = await app.inject({
+        method: 'POST',
+        url: `/cases/${caseId}/withdrawal`,
+        headers: { ...(await auth()), 'if-match': 'W/"0"' },
+        payload: { reason: 'moved away' },
+      });
+      expect(stale.statusCode).toBe(412);
+      const withdrawn = await app.inject({
+        method: 'POST',
+        url: `/cases/${caseId}/withdrawal`,
+        headers: { ...(await auth()), 'if-match': 'W/"1"' },
+        payload: { reason: 'moved away' },
+      });
+      expect(withdrawn.json()).toMatchObject({ status: 'withdrawn', withdrawnReason: 'moved away' });
+      const afterwards = await app.inject({
+        method: 'POST',
+        url,
+        headers: { ...(await auth()), 'if-match': 'W/"2"' },
+        payload: { add: ['passport'] },
+      });
+      expect(afterwards.statusCode).toBe(409);
+      expect(afterwards.json()).toMatchObject({ code: 'case-withdrawn' });
+    });
+  });
+
+  describe('personal data', () => {
+    it('never reaches the logs or the stored events in plain text', async () => {
+      await open();
+      const logs = logLines.join('');
+      expect(logs.length).toBeGreaterThan(0);
+      for (const secret of ['Mustermann', 'Erika', 'Hauptstraße', '1941-03-12', '+49 234']) {
+        expect(logs).not.toContain(secret);
+      }
+      const stored = (await sql.query<{ text: string }>('select data::text as text from es_events'))
+        .map((r) => r.text)
+        .join('');
+      for (const secret of ['Mustermann', 'Erika', 'Hauptstraße', '1941-03-12', '+49 234']) {
+        expect(stored).not.toContain(secret);
+      }
+    });
+  });
+});

@@ -1,0 +1,261 @@
+/**
+ * The intake case over HTTP: thin routes — parse, build the command, handle, map. Optimistic concurrency is visible:
+ * reads and writes answer `ETag: W/"<revision>"`, changes require `If-Match`, a stale one is a 412.
+ */
+import {
+  type EventStore,
+  handleCommand,
+  loadStream,
+  type StoredEvent,
+  uuidv7,
+} from '@buergerkoffer/shared/event-sourcing';
+import { HttpProblem, notFound, type Principal, principalOf, type Role, requireRole } from '@buergerkoffer/shared/http';
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { CaseCommand } from './case.commands.ts';
+import { type CaseState, caseDecider, toCaseStreamName } from './case.decider.ts';
+import { address, type CaseEvent, channel, contactPerson, evidenceKind, mobility, serviceId } from './case.events.ts';
+import { allocateReference } from './case-reference.ts';
+
+export interface CaseRoutesDeps {
+  /** The event store with personal data sealed on the way in and opened on the way out. */
+  readonly store: EventStore;
+  readonly now: () => Date;
+}
+
+const WRITERS: readonly Role[] = ['intake-agent', 'admin'];
+const READERS: readonly Role[] = ['intake-agent', 'eligibility-officer', 'scheduler', 'admin'];
+const CASE_EVENT_TYPES = new Set([
+  'CaseOpened',
+  'ServicesChanged',
+  'EvidenceAttached',
+  'ContactPersonUpdated',
+  'CaseWithdrawn',
+]);
+
+const decode = (event: StoredEvent): CaseEvent | undefined =>
+  CASE_EVENT_TYPES.has(event.type) ? ({ type: event.type, data: event.data } as CaseEvent) : undefined;
+
+const uniqueServices = z
+  .array(serviceId)
+  .min(1)
+  .max(9)
+  .superRefine((ids, context) => {
+    ids.forEach((id, index) => {
+      if (ids.indexOf(id) !== index)
+        context.addIssue({ code: 'custom', path: [index], message: `${id} is requested twice` });
+    });
+  });
+
+/** The applicant is the beneficiary of every service: no field could name anyone else's matters (strict objects). */
+const openCaseBody = z.strictObject({
+  applicant: z.strictObject({
+    givenNames: z.string().trim().min(1).max(200),
+    familyName: z.string().trim().min(1).max(200),
+    birthDate: z.iso.date(),
+    address: address.strict(),
+    phone: z.string().min(3).max(40).optional(),
+    email: z.email().max(200).optional(),
+  }),
+  requestedServices: uniqueServices,
+  mobility: mobility.strict(),
+  channel,
+  contactPerson: contactPerson.strict().optional(),
+});
+
+const caseParams = z.object({ caseId: z.uuid() });
+const caseCreated = z.object({ caseId: z.string(), reference: z.string(), status: z.literal('open') });
+const caseView = z.object({
+  caseId: z.string(),
+  reference: z.string(),
+  status: z.enum(['open', 'withdrawn']),
+  applicant: z.unknown(),
+  requestedServices: z.array(z.string()),
+  mobility: z.unknown(),
+  channel: z.string(),
+  contactPerson: z.unknown().nullable(),
+  evidenceIds: z.array(z.string()),
+  possibleDuplicateOf: z.array(z.string()),
+  openedAt: z.string(),
+  withdrawnReason: z.string().optional(),
+});
+
+const etag = (revision: number) => `W/"${revision}"`;
+
+/** If-Match → the revision the caller saw; required for changes (428 without it). */
+function expectedRevision(request: FastifyRequest): number {
+  const header = request.headers['if-match'];
+  if (typeof header !== 'string') {
+    throw new HttpProblem(428, 'if-match-required', 'send If-Match with the ETag you read');
+  }
+  const match = /^(?:W\/)?"(-?\d+)"$/.exec(header.trim());
+  if (!match?.[1]) {
+    throw new HttpProblem(400, 'validation', 'If-Match must be an ETag such as W/"3"', {
+      errors: [{ field: 'headers.if-match', message: 'expected W/"<revision>"' }],
+    });
+  }
+  return Number(match[1]);
+}
+
+/** The case of the caller's tenant, or 404 — another tenant's case answers as if it did not exist. */
+async function loadCase(store: EventStore, caseId: string, principal: Principal) {
+  const stream = toCaseStreamName(caseId);
+  const [first] = await store.readStream(stream, { limit: 1 });
+  if (!first || first.metadata.tenantId !== principal.tenantId) throw notFound(`case ${caseId} not found`);
+  return loadStream(store, caseDecider, decode, stream);
+}
+
+const view = (state: CaseState) => {
+  if (state.status === 'none') throw notFound();
+  return {
+    caseId: state.caseId,
+    reference: state.opened.reference,
+    status: state.status,
+    applicant: state.opened.applicant,
+    requestedServices: [...state.requestedServices],
+    mobility: state.opened.mobility,
+    channel: state.opened.channel,
+    contactPerson: state.contactPerson,
+    evidenceIds: [...state.evidenceIds],
+    possibleDuplicateOf: state.opened.possibleDuplicateOf,
+    openedAt: state.opened.openedAt,
+    ...(state.withdrawnReason === undefined ? {} : { withdrawnReason: state.withdrawnReason }),
+  };
+};
+
+export const caseRoutes =
+  (deps: CaseRoutesDeps): FastifyPluginAsyncZod =>
+  async (app) => {
+    const context = (request: FastifyRequest, caseId: string, extra: { expectedRevision?: number } = {}) => {
+      const principal = principalOf(request);
+      const key = request.headers['idempotency-key'];
+      return {
+        tenantId: principal.tenantId,
+        actor: { id: principal.subject, role: principal.roles[0] ?? 'unknown' },
+        caseId,
+        correlationId: String(request.id),
+        ...(typeof key === 'string' ? { idempotencyKey: key } : {}),
+        ...extra,
+      };
+    };
+    const run = async (request: FastifyRequest, caseId: string, command: CaseCommand, expected?: number) =>
+      handleCommand(
+        { store: deps.store, decider: caseDecider, decode, stream: toCaseStreamName(caseId) },
+        command,
+        context(request, caseId, expected === undefined ? {} : { expectedRevision: expected }),
+      );
+
+    app.post(
+      '/cases',
+      {
+        preHandler: requireRole(...WRITERS),
+        schema: { tags: ['cases'], body: openCaseBody, response: { 201: caseCreated } },
+      },
+      async (request, reply) => {
+        const principal = principalOf(request);
+        const now = deps.now();
+        const caseId = uuidv7(now.getTime());
+        const reference = await allocateReference(deps.store, {
+          tenantId: principal.tenantId,
+          caseId,
+          year: now.getUTCFullYear(),
+          actor: { id: principal.subject, role: principal.roles[0] ?? 'unknown' },
+        });
+        const { applicant, ...rest } = request.body;
+        const result = await run(request, caseId, {
+          type: 'OpenCase',
+          caseId,
+          reference,
+          applicant: { ...applicant, subjectId: uuidv7(now.getTime()) },
+          ...rest,
+          possibleDuplicateOf: [],
+          now: now.toISOString(),
+        });
+        return reply
+          .code(201)
+          .header('location', `${request.url.replace(/\/$/, '')}/${caseId}`)
+          .header('etag', etag(result.revision))
+          .send({ caseId, reference, status: 'open' as const });
+      },
+    );
+
+    app.get(
+      '/cases/:caseId',
+      {
+        preHandler: requireRole(...READERS),
+        schema: { tags: ['cases'], params: caseParams, response: { 200: caseView } },
+      },
+      async (request, reply) => {
+        const { state, revision } = await loadCase(deps.store, request.params.caseId, principalOf(request));
+        return reply.header('etag', etag(revision)).send(view(state));
+      },
+    );
+
+    /** Loads the caller's case (404 across tenants), then applies the change at the If-Match revision. */
+    const change = async (request: FastifyRequest, caseId: string, command: CaseCommand) => {
+      await loadCase(deps.store, caseId, principalOf(request));
+      const expected = expectedRevision(request);
+      const result = await run(request, caseId, command, expected);
+      return { etag: etag(result.revision), body: view(result.state) };
+    };
+    const changeSchema = <Body extends z.ZodType>(body: Body) => ({
+      preHandler: requireRole(...WRITERS),
+      schema: { tags: ['cases'], params: caseParams, body, response: { 200: caseView } },
+    });
+
+    app.post(
+      '/cases/:caseId/services',
+      changeSchema(z.strictObject({ add: z.array(serviceId).default([]), remove: z.array(serviceId).default([]) })),
+      async (request, reply) => {
+        const { caseId } = request.params;
+        const now = deps.now().toISOString();
+        const { add, remove } = request.body;
+        const done = await change(request, caseId, { type: 'ChangeServices', caseId, add, remove, now });
+        return reply.header('etag', done.etag).send(done.body);
+      },
+    );
+    app.post(
+      '/cases/:caseId/evidence',
+      changeSchema(
+        z.strictObject({
+          kind: evidenceKind,
+          documentReference: z.string().min(1).max(500),
+          checksum: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'sha256:<64 hex digits>'),
+        }),
+      ),
+      async (request, reply) => {
+        const { caseId } = request.params;
+        const now = deps.now().toISOString();
+        const command: CaseCommand = { type: 'AttachEvidence', caseId, evidenceId: uuidv7(), ...request.body, now };
+        const done = await change(request, caseId, command);
+        return reply.header('etag', done.etag).send(done.body);
+      },
+    );
+    app.put(
+      '/cases/:caseId/contact-person',
+      changeSchema(z.strictObject({ contactPerson: contactPerson.strict().nullable() })),
+      async (request, reply) => {
+        const { caseId } = request.params;
+        const now = deps.now().toISOString();
+        const command: CaseCommand = {
+          type: 'UpdateContactPerson',
+          caseId,
+          contactPerson: request.body.contactPerson,
+          now,
+        };
+        const done = await change(request, caseId, command);
+        return reply.header('etag', done.etag).send(done.body);
+      },
+    );
+    app.post(
+      '/cases/:caseId/withdrawal',
+      changeSchema(z.strictObject({ reason: z.string().trim().min(1).max(1_000) })),
+      async (request, reply) => {
+        const { caseId } = request.params;
+        const now = deps.now().toISOString();
+        const done = await change(request, caseId, { type: 'WithdrawCase', caseId, reason: request.body.reason, now });
+        return reply.header('etag', done.etag).send(done.body);
+      },
+    );
+  };
