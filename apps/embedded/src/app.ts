@@ -1,3 +1,4 @@
+import { hkdfSync } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as casefile from '@buergerkoffer/casefile/service';
@@ -5,7 +6,7 @@ import * as eligibility from '@buergerkoffer/eligibility/service';
 import * as fieldkit from '@buergerkoffer/fieldkit/service';
 import * as intake from '@buergerkoffer/intake/service';
 import * as scheduling from '@buergerkoffer/scheduling/service';
-import { PostgresEventStore } from '@buergerkoffer/shared/event-sourcing';
+import { PostgresCheckpointStore, PostgresEventStore } from '@buergerkoffer/shared/event-sourcing';
 import { createHttpApp, LocalKeys } from '@buergerkoffer/shared/http';
 import type { Logger } from '@buergerkoffer/shared/observability';
 import { PersonalDataStore, PostgresKeyStore } from '@buergerkoffer/shared/privacy';
@@ -47,11 +48,19 @@ export async function buildEmbedded(deps: EmbeddedDeps) {
     docs: '/docs',
   }));
   // Personal data sealed per data subject; the keys live in the same embedded database, wrapped with the master key.
-  const keyStore = await PostgresKeyStore.open(store.sql, await loadOrCreateMasterKey(deps.dataDir));
+  const masterKey = await loadOrCreateMasterKey(deps.dataDir);
+  const keyStore = await PostgresKeyStore.open(store.sql, masterKey);
   const now = () => new Date();
-  await app.register(intake.buildService({ store: new PersonalDataStore(store, keyStore, intake.personalData), now }), {
-    prefix: '/intake',
-  });
+  await app.register(
+    intake.buildService({
+      store: new PersonalDataStore(store, keyStore, intake.personalData),
+      sql: store.sql,
+      checkpoints: new PostgresCheckpointStore(store.sql),
+      duplicateSecret: Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'intake duplicate lookup', 32)),
+      now,
+    }),
+    { prefix: '/intake' },
+  );
   for (const s of [eligibility, scheduling, fieldkit, casefile])
     await app.register(s.buildService(), { prefix: `/${s.name}` });
   for (const s of services) {

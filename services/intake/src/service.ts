@@ -2,9 +2,10 @@
  * The intake service: records requests for the mobile office (115, e-mail, institution, counter) as cases.
  * `buildService(deps)` is the service as a fastify plugin, mounted standalone at `/` or embedded under `/intake`.
  */
-import type { EventStore } from '@buergerkoffer/shared/event-sourcing';
+import type { CheckpointStore, EventStore, Sql, Subscription } from '@buergerkoffer/shared/event-sourcing';
 import type { FastifyPluginAsync } from 'fastify';
 import { caseRoutes } from './cases/case.routes.ts';
+import { startCaseListProjection } from './cases/case-list.projection.ts';
 
 export { casePersonalData as personalData } from './cases/case.privacy.ts';
 
@@ -13,11 +14,22 @@ export const name = 'intake';
 export interface IntakeDeps {
   /** The event store with personal data protection (PersonalDataStore over the service's store). */
   readonly store: EventStore;
+  /** The service's own database: projections and checkpoints. */
+  readonly sql: Sql;
+  readonly checkpoints: CheckpointStore;
+  /** The HMAC key of the probable-duplicate lookup (derive it from the deployment's secrets). */
+  readonly duplicateSecret: Buffer;
   readonly now: () => Date;
 }
 
+/** The service as a fastify plugin: its routes, and its projection running while the app runs. */
 export const buildService =
   (deps: IntakeDeps): FastifyPluginAsync =>
   async (app) => {
+    let projection: Subscription | undefined;
+    app.addHook('onReady', async () => {
+      projection = await startCaseListProjection(deps);
+    });
+    app.addHook('onClose', async () => projection?.stop());
     await app.register(caseRoutes(deps));
   };

@@ -3,7 +3,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
-import { PostgresEventStore, pgliteSql } from '@buergerkoffer/shared/event-sourcing';
+import { PostgresCheckpointStore, PostgresEventStore, pgliteSql } from '@buergerkoffer/shared/event-sourcing';
 import { createHttpApp, type HttpApp, LocalKeys, type Role } from '@buergerkoffer/shared/http';
 import { createLogger } from '@buergerkoffer/shared/observability';
 import { PersonalDataStore, PostgresKeyStore } from '@buergerkoffer/shared/privacy';
@@ -55,7 +55,13 @@ describe('intake cases over HTTP (embedded store)', () => {
       openapi: { title: 'intake', version: '1' },
     });
     await app.register(
-      buildService({ store: new PersonalDataStore(store, keyStore, personalData), now: () => new Date() }),
+      buildService({
+        store: new PersonalDataStore(store, keyStore, personalData),
+        sql,
+        checkpoints: new PostgresCheckpointStore(sql),
+        duplicateSecret: randomBytes(32),
+        now: () => new Date(),
+      }),
     );
     await app.ready();
   });
@@ -138,6 +144,40 @@ describe('intake cases over HTTP (embedded store)', () => {
         headers: await auth('intake-agent', 'herne'),
       });
       expect(other.statusCode).toBe(404);
+    });
+  });
+
+  describe('GET /cases and probable duplicates', () => {
+    it('lists the tenant’s cases by status, paginated, without personal data; flags a probable duplicate', async () => {
+      const list = async (query: string, tenant = 'bochum') =>
+        (
+          await app.inject({ method: 'GET', url: `/cases${query}`, headers: await auth('intake-agent', tenant) })
+        ).json();
+      const before = await list('?status=open&pageSize=1');
+      const first = (await open()).json();
+      // Same person, name written differently: still the same normalised name and birth date.
+      const again = await open({ ...request, applicant: { ...request.applicant, familyName: ' MUSTERMANN ' } });
+      expect(again.statusCode).toBe(201);
+      const waitForList = async (total: number) => {
+        for (let i = 0; i < 100; i++) {
+          const page = await list('?status=open&pageSize=1');
+          if (page.total >= total) return page;
+          await new Promise((resolve) => setTimeout(resolve, 20));
+        }
+        throw new Error('projection did not catch up');
+      };
+      const page = await waitForList(before.total + 2);
+      expect(page.items).toHaveLength(1);
+      expect(JSON.stringify(page)).not.toContain('Mustermann');
+      expect(await list('?status=open', 'herne')).toMatchObject({ total: 0, items: [] });
+      const third = await open();
+      const { caseId } = third.json();
+      const view = await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: await auth() });
+      expect(view.json().possibleDuplicateOf).toEqual(expect.arrayContaining([first.caseId]));
+      const bad = await app.inject({ method: 'GET', url: '/cases?page=0&status=closed', headers: await auth() });
+      expect(bad.json().errors.map((e: { field: string }) => e.field)).toEqual(
+        expect.arrayContaining(['querystring.page', 'querystring.status']),
+      );
     });
   });
 

@@ -6,6 +6,7 @@ import {
   type EventStore,
   handleCommand,
   loadStream,
+  type Sql,
   type StoredEvent,
   uuidv7,
 } from '@buergerkoffer/shared/event-sourcing';
@@ -16,11 +17,16 @@ import { z } from 'zod';
 import type { CaseCommand } from './case.commands.ts';
 import { type CaseState, caseDecider, toCaseStreamName } from './case.decider.ts';
 import { address, type CaseEvent, channel, contactPerson, evidenceKind, mobility, serviceId } from './case.events.ts';
+import { duplicateKeyOf, findOpenDuplicates, listCases } from './case-list.projection.ts';
 import { allocateReference } from './case-reference.ts';
 
 export interface CaseRoutesDeps {
   /** The event store with personal data sealed on the way in and opened on the way out. */
   readonly store: EventStore;
+  /** The service's own database (the case list projection). */
+  readonly sql: Sql;
+  /** The HMAC key of the duplicate lookup. */
+  readonly duplicateSecret: Buffer;
   readonly now: () => Date;
 }
 
@@ -163,13 +169,19 @@ export const caseRoutes =
           actor: { id: principal.subject, role: principal.roles[0] ?? 'unknown' },
         });
         const { applicant, ...rest } = request.body;
+        // A probable duplicate (same normalised name and birth date, still open) is flagged, not refused.
+        const possibleDuplicateOf = await findOpenDuplicates(
+          deps.sql,
+          principal.tenantId,
+          duplicateKeyOf(deps.duplicateSecret, principal.tenantId, applicant),
+        );
         const result = await run(request, caseId, {
           type: 'OpenCase',
           caseId,
           reference,
           applicant: { ...applicant, subjectId: uuidv7(now.getTime()) },
           ...rest,
-          possibleDuplicateOf: [],
+          possibleDuplicateOf,
           now: now.toISOString(),
         });
         return reply
@@ -178,6 +190,22 @@ export const caseRoutes =
           .header('etag', etag(result.revision))
           .send({ caseId, reference, status: 'open' as const });
       },
+    );
+
+    app.get(
+      '/cases',
+      {
+        preHandler: requireRole(...READERS),
+        schema: {
+          tags: ['cases'],
+          querystring: z.strictObject({
+            status: z.enum(['open', 'withdrawn']).optional(),
+            page: z.coerce.number().int().min(1).default(1),
+            pageSize: z.coerce.number().int().min(1).max(200).default(50),
+          }),
+        },
+      },
+      async (request) => listCases(deps.sql, principalOf(request).tenantId, request.query),
     );
 
     app.get(
