@@ -8,6 +8,7 @@ import * as intake from '@buergerkoffer/intake/service';
 import * as scheduling from '@buergerkoffer/scheduling/service';
 import { PostgresCheckpointStore, PostgresEventStore } from '@buergerkoffer/shared/event-sourcing';
 import { createHttpApp, LocalKeys } from '@buergerkoffer/shared/http';
+import { InProcessEventBus } from '@buergerkoffer/shared/messaging';
 import type { Logger } from '@buergerkoffer/shared/observability';
 import { PersonalDataStore, PostgresKeyStore } from '@buergerkoffer/shared/privacy';
 import { loadOrCreateMasterKey } from './master-key.ts';
@@ -48,6 +49,8 @@ export async function buildEmbedded(deps: EmbeddedDeps) {
     docs: '/docs',
   }));
   // Personal data sealed per data subject; the keys live in the same embedded database, wrapped with the master key.
+  const bus = new InProcessEventBus();
+  app.addHook('onClose', async () => bus.close());
   const masterKey = await loadOrCreateMasterKey(deps.dataDir);
   const keyStore = await PostgresKeyStore.open(store.sql, masterKey);
   const now = () => new Date();
@@ -58,6 +61,7 @@ export async function buildEmbedded(deps: EmbeddedDeps) {
       checkpoints: new PostgresCheckpointStore(store.sql),
       duplicateSecret: Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'intake duplicate lookup', 32)),
       now,
+      relay: { sealedStore: store, bus },
     }),
     { prefix: '/intake' },
   );

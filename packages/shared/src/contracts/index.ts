@@ -8,3 +8,12 @@ export {
   SPEC_VERSION,
   toKafkaRecord,
 } from './cloudevents.ts';
+export {
+  INTAKE_CASE_TOPIC,
+  INTAKE_SOURCE,
+  intakeCaseContracts,
+  intakeCaseOpenedV1,
+  intakeCaseWithdrawnV1,
+  intakeEvidenceAttachedV1,
+  intakeServicesChangedV1,
+} from './intake.ts';

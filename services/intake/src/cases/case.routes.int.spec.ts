@@ -3,8 +3,10 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { fromKafkaRecord, INTAKE_CASE_TOPIC, intakeCaseContracts } from '@buergerkoffer/shared/contracts';
 import { PostgresCheckpointStore, PostgresEventStore, pgliteSql } from '@buergerkoffer/shared/event-sourcing';
 import { createHttpApp, type HttpApp, LocalKeys, type Role } from '@buergerkoffer/shared/http';
+import { type IncomingMessage, InProcessEventBus } from '@buergerkoffer/shared/messaging';
 import { createLogger } from '@buergerkoffer/shared/observability';
 import { PersonalDataStore, PostgresKeyStore } from '@buergerkoffer/shared/privacy';
 import { PGlite } from '@electric-sql/pglite';
@@ -31,6 +33,8 @@ describe('intake cases over HTTP (embedded store)', () => {
   let dir: string;
   let sql: ReturnType<typeof pgliteSql>;
   const logLines: string[] = [];
+  let bus: InProcessEventBus;
+  const published: IncomingMessage[] = [];
   const token = (role: Role, tenantId = 'bochum') => keys.sign({ subject: `${role}-1`, tenantId, roles: [role] });
   const auth = async (role: Role = 'intake-agent', tenantId = 'bochum') => ({
     authorization: `Bearer ${await token(role, tenantId)}`,
@@ -41,6 +45,12 @@ describe('intake cases over HTTP (embedded store)', () => {
     keys = await LocalKeys.loadOrCreate(dir);
     sql = pgliteSql(await PGlite.create());
     const store = await PostgresEventStore.open(sql);
+    bus = new InProcessEventBus();
+    await bus.ensureTopics([{ topic: INTAKE_CASE_TOPIC }]);
+    const reader = await bus.subscribe({ groupId: 'test-reader', topics: [INTAKE_CASE_TOPIC] }, async (m) => {
+      published.push(m);
+    });
+    await reader.ready;
     const keyStore = await PostgresKeyStore.open(sql, randomBytes(32));
     const logs = new Writable({
       write(chunk, _encoding, done) {
@@ -61,12 +71,14 @@ describe('intake cases over HTTP (embedded store)', () => {
         checkpoints: new PostgresCheckpointStore(sql),
         duplicateSecret: randomBytes(32),
         now: () => new Date(),
+        relay: { sealedStore: store, bus },
       }),
     );
     await app.ready();
   });
   afterAll(async () => {
     await app.close();
+    await bus.close();
     await sql.close();
     await rm(dir, { recursive: true, force: true });
   });
@@ -218,6 +230,26 @@ describe('intake cases over HTTP (embedded store)', () => {
       });
       expect(afterwards.statusCode).toBe(409);
       expect(afterwards.json()).toMatchObject({ code: 'case-withdrawn' });
+    });
+  });
+
+  describe('integration events', () => {
+    it('are published on intake.case.v1 by the relay, keyed by case, valid by contract, health data sealed', async () => {
+      const { caseId } = (await open()).json();
+      await app.inject({
+        method: 'POST',
+        url: `/cases/${caseId}/withdrawal`,
+        headers: { ...(await auth()), 'if-match': 'W/"0"' },
+        payload: { reason: 'no longer needed' },
+      });
+      for (let i = 0; i < 200 && published.filter((m) => m.key === caseId).length < 2; i++) {
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      const mine = published.filter((m) => m.key === caseId).map((m) => fromKafkaRecord(m, intakeCaseContracts));
+      expect(mine.map((e) => e.type)).toEqual(['intake.case.opened.v1', 'intake.case.withdrawn.v1']);
+      expect(mine[0]).toMatchObject({ subject: caseId, tenant: 'bochum', source: '/buergerkoffer/intake' });
+      expect(mine[0]?.data).toMatchObject({ caseId, requestedServices: ['id-card', 'registration-certificate'] });
+      expect(JSON.stringify(published.map((m) => m.value.toString()))).not.toMatch(/Mustermann|"careLevel"/);
     });
   });
 

@@ -1,0 +1,55 @@
+/**
+ * Integration events the intake service publishes on `intake.case.v1` (CloudEvents `ce_type`s below, keyed by case
+ * id). Published schemas are frozen: a change is a new version. Personal fields travel sealed (see privacy/):
+ * `mobility` is health data, readable only where the data subject's key may be used.
+ */
+import { z } from 'zod';
+
+export const INTAKE_CASE_TOPIC = 'intake.case.v1';
+export const INTAKE_SOURCE = '/buergerkoffer/intake';
+
+const sealed = z.object({ $pd: z.literal('v1'), sub: z.string(), iv: z.string(), ct: z.string() });
+const serviceIds = z.array(z.string().min(1)).min(1);
+
+export const intakeCaseOpenedV1 = z.object({
+  caseId: z.uuid(),
+  reference: z.string(),
+  applicantSubjectId: z.uuid(),
+  requestedServices: serviceIds,
+  mobility: sealed,
+  channel: z.enum(['phone-115', 'email', 'institution', 'counter']),
+  groupRequestId: z.uuid().optional(),
+  institutionId: z.uuid().optional(),
+  possibleDuplicateOf: z.array(z.uuid()),
+  openedAt: z.iso.datetime(),
+});
+
+export const intakeServicesChangedV1 = z.object({
+  caseId: z.uuid(),
+  added: z.array(z.string()),
+  removed: z.array(z.string()),
+  requestedServices: serviceIds,
+  changedAt: z.iso.datetime(),
+});
+
+export const intakeEvidenceAttachedV1 = z.object({
+  caseId: z.uuid(),
+  evidenceId: z.uuid(),
+  kind: z.enum(['care-level-notice', 'disability-card', 'medical-certificate', 'other']),
+  checksum: z.string(),
+  attachedAt: z.iso.datetime(),
+});
+
+export const intakeCaseWithdrawnV1 = z.object({
+  caseId: z.uuid(),
+  reason: z.string(),
+  withdrawnAt: z.iso.datetime(),
+});
+
+/** `ce_type` → schema, for consumers of `intake.case.v1`. */
+export const intakeCaseContracts = {
+  'intake.case.opened.v1': intakeCaseOpenedV1,
+  'intake.case.services-changed.v1': intakeServicesChangedV1,
+  'intake.case.evidence-attached.v1': intakeEvidenceAttachedV1,
+  'intake.case.withdrawn.v1': intakeCaseWithdrawnV1,
+} as const;
