@@ -13,7 +13,11 @@ const valid = {
 
 describe('the intake configuration', () => {
   it('accepts a complete OIDC setup with defaults for the rest', () => {
-    expect(parseConfig(configSchema, valid)).toMatchObject({ PORT: 3101, AUTH_MODE: 'oidc', RATE_LIMIT_PER_MINUTE: 600 });
+    expect(parseConfig(configSchema, valid)).toMatchObject({
+      PORT: 3101,
+      AUTH_MODE: 'oidc',
+      RATE_LIMIT_PER_MINUTE: 600,
+    });
   });
 
   it('names every missing or bad variable', () => {
