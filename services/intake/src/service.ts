@@ -8,6 +8,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import { caseRoutes } from './cases/case.routes.ts';
 import { startCaseListProjection } from './cases/case-list.projection.ts';
 import { startCaseRelay } from './cases/integration/case.relay.ts';
+import { institutionRoutes } from './institutions/institution.routes.ts';
 
 export { casePersonalData as personalData } from './cases/case.privacy.ts';
 
@@ -41,4 +42,5 @@ export const buildService =
       await projection?.stop();
     });
     await app.register(caseRoutes(deps));
+    await app.register(institutionRoutes(deps));
   };

@@ -1,7 +1,8 @@
 /**
  * `Idempotency-Key` on POST: the same key with the same request answers what the first request answered (status,
  * Location, ETag, body — marked `Idempotent-Replayed: true`); the same key with another request is a 409; a request
- * still running under the key is a 409 too (retry later). Keys are scoped by tenant and caller and kept 24 hours.
+ * still running under the key is a 409 too (retry later; after two minutes it counts as abandoned, e.g. by a crash).
+ * Keys are scoped by tenant and caller and kept 24 hours.
  * A 5xx answer is not kept, so the client may retry it.
  */
 import { createHash } from 'node:crypto';
@@ -54,9 +55,13 @@ export async function registerIdempotency(app: FastifyInstance, sql: Sql): Promi
     if (++requests % 200 === 0) {
       await sql.query(`delete from http_idempotency where created_at < now() - interval '24 hours'`);
     }
+    // A request still 'in progress' after two minutes died with its process: the key may be used again.
     const inserted = await sql.query(
       `insert into http_idempotency (tenant_id, subject, key, request_hash, state) values ($1, $2, $3, $4, 'in-progress')
-       on conflict do nothing returning key`,
+       on conflict (tenant_id, subject, key) do update
+         set request_hash = excluded.request_hash, state = 'in-progress', created_at = now()
+         where http_idempotency.state = 'in-progress' and http_idempotency.created_at < now() - interval '2 minutes'
+       returning key`,
       [scope.tenantId, scope.subject, key, hash],
     );
     if (inserted.length > 0) {

@@ -18,4 +18,6 @@ export const casePersonalData: PersonalDataPolicy = {
     },
   ],
   ContactPersonUpdated: [{ subject: 'subjectId', fields: ['contactPerson'] }],
+  // The institution's contact is a member of staff: sealed, with the institution as data subject.
+  InstitutionRegistered: [{ subject: 'institutionId', fields: ['contact'] }],
 };

@@ -2,23 +2,16 @@
  * The intake case over HTTP: thin routes — parse, build the command, handle, map. Optimistic concurrency is visible:
  * reads and writes answer `ETag: W/"<revision>"`, changes require `If-Match`, a stale one is a 412.
  */
-import {
-  type EventStore,
-  handleCommand,
-  loadStream,
-  type Sql,
-  type StoredEvent,
-  uuidv7,
-} from '@buergerkoffer/shared/event-sourcing';
+import { type EventStore, handleCommand, loadStream, type Sql, uuidv7 } from '@buergerkoffer/shared/event-sourcing';
 import { HttpProblem, notFound, type Principal, principalOf, type Role, requireRole } from '@buergerkoffer/shared/http';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { CaseCommand } from './case.commands.ts';
 import { type CaseState, caseDecider, toCaseStreamName } from './case.decider.ts';
-import { address, type CaseEvent, channel, contactPerson, evidenceKind, mobility, serviceId } from './case.events.ts';
-import { duplicateKeyOf, findOpenDuplicates, listCases } from './case-list.projection.ts';
-import { allocateReference } from './case-reference.ts';
+import { address, channel, contactPerson, evidenceKind, mobility, serviceId } from './case.events.ts';
+import { listCases } from './case-list.projection.ts';
+import { decodeCaseEvent as decode, openCase } from './open-case.ts';
 
 export interface CaseRoutesDeps {
   /** The event store with personal data sealed on the way in and opened on the way out. */
@@ -32,18 +25,8 @@ export interface CaseRoutesDeps {
 
 const WRITERS: readonly Role[] = ['intake-agent', 'admin'];
 const READERS: readonly Role[] = ['intake-agent', 'eligibility-officer', 'scheduler', 'admin'];
-const CASE_EVENT_TYPES = new Set([
-  'CaseOpened',
-  'ServicesChanged',
-  'EvidenceAttached',
-  'ContactPersonUpdated',
-  'CaseWithdrawn',
-]);
 
-const decode = (event: StoredEvent): CaseEvent | undefined =>
-  CASE_EVENT_TYPES.has(event.type) ? ({ type: event.type, data: event.data } as CaseEvent) : undefined;
-
-const uniqueServices = z
+export const uniqueServices = z
   .array(serviceId)
   .min(1)
   .max(9)
@@ -55,15 +38,17 @@ const uniqueServices = z
   });
 
 /** The applicant is the beneficiary of every service: no field could name anyone else's matters (strict objects). */
+export const applicantInput = z.strictObject({
+  givenNames: z.string().trim().min(1).max(200),
+  familyName: z.string().trim().min(1).max(200),
+  birthDate: z.iso.date(),
+  address: address.strict(),
+  phone: z.string().min(3).max(40).optional(),
+  email: z.email().max(200).optional(),
+});
+
 const openCaseBody = z.strictObject({
-  applicant: z.strictObject({
-    givenNames: z.string().trim().min(1).max(200),
-    familyName: z.string().trim().min(1).max(200),
-    birthDate: z.iso.date(),
-    address: address.strict(),
-    phone: z.string().min(3).max(40).optional(),
-    email: z.email().max(200).optional(),
-  }),
+  applicant: applicantInput,
   requestedServices: uniqueServices,
   mobility: mobility.strict(),
   channel,
@@ -159,36 +144,16 @@ export const caseRoutes =
         schema: { tags: ['cases'], body: openCaseBody, response: { 201: caseCreated } },
       },
       async (request, reply) => {
-        const principal = principalOf(request);
-        const now = deps.now();
-        const caseId = uuidv7(now.getTime());
-        const reference = await allocateReference(deps.store, {
-          tenantId: principal.tenantId,
-          caseId,
-          year: now.getUTCFullYear(),
-          actor: { id: principal.subject, role: principal.roles[0] ?? 'unknown' },
-        });
-        const { applicant, ...rest } = request.body;
-        // A probable duplicate (same normalised name and birth date, still open) is flagged, not refused.
-        const possibleDuplicateOf = await findOpenDuplicates(
-          deps.sql,
-          principal.tenantId,
-          duplicateKeyOf(deps.duplicateSecret, principal.tenantId, applicant),
-        );
-        const result = await run(request, caseId, {
-          type: 'OpenCase',
-          caseId,
-          reference,
-          applicant: { ...applicant, subjectId: uuidv7(now.getTime()) },
-          ...rest,
-          possibleDuplicateOf,
-          now: now.toISOString(),
+        const key = request.headers['idempotency-key'];
+        const opened = await openCase(deps, principalOf(request), request.body, {
+          correlationId: String(request.id),
+          ...(typeof key === 'string' ? { idempotencyKey: key } : {}),
         });
         return reply
           .code(201)
-          .header('location', `${request.url.replace(/\/$/, '')}/${caseId}`)
-          .header('etag', etag(result.revision))
-          .send({ caseId, reference, status: 'open' as const });
+          .header('location', `${request.url.replace(/\/$/, '')}/${opened.caseId}`)
+          .header('etag', etag(opened.revision))
+          .send({ caseId: opened.caseId, reference: opened.reference, status: 'open' as const });
       },
     );
 

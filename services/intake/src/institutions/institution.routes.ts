@@ -1,0 +1,185 @@
+/**
+ * Institutions and their group appointments: `POST /institutions`, `GET /institutions/{id}`, and
+ * `POST /institutions/{id}/group-requests` — one case per resident (each their own applicant and services), linked
+ * to the group request. Retried with the same Idempotency-Key (even after a crash half-way), it opens no case twice:
+ * the group request's and the residents' case ids are derived from the key.
+ */
+import {
+  deterministicId,
+  type EventStore,
+  handleCommand,
+  loadStream,
+  type Sql,
+  type StoredEvent,
+  uuidv7,
+} from '@buergerkoffer/shared/event-sourcing';
+import { notFound, type Principal, principalOf, type Role, requireRole } from '@buergerkoffer/shared/http';
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import { address, mobility } from '../cases/case.events.ts';
+import { applicantInput, uniqueServices } from '../cases/case.routes.ts';
+import { openCase } from '../cases/open-case.ts';
+import type { InstitutionCommand } from './institution.commands.ts';
+import { institutionDecider, toInstitutionStreamName } from './institution.decider.ts';
+import { type InstitutionEvent, institutionContact, institutionKind } from './institution.events.ts';
+
+export interface InstitutionRoutesDeps {
+  readonly store: EventStore;
+  readonly sql: Sql;
+  readonly duplicateSecret: Buffer;
+  readonly now: () => Date;
+}
+
+const WRITERS: readonly Role[] = ['intake-agent', 'admin'];
+const READERS: readonly Role[] = ['intake-agent', 'eligibility-officer', 'scheduler', 'admin'];
+const TYPES = new Set(['InstitutionRegistered', 'GroupRequested']);
+const decode = (event: StoredEvent): InstitutionEvent | undefined =>
+  TYPES.has(event.type) ? ({ type: event.type, data: event.data } as InstitutionEvent) : undefined;
+
+const params = z.object({ institutionId: z.uuid() });
+/** Residents of an institution qualify through it; their own mobility claims are optional. */
+const resident = z.strictObject({
+  applicant: applicantInput,
+  requestedServices: uniqueServices,
+  mobility: mobility.strict().optional(),
+});
+
+const context = (request: FastifyRequest, principal: Principal, extra: { idempotencyKey?: string } = {}) => ({
+  tenantId: principal.tenantId,
+  actor: { id: principal.subject, role: principal.roles[0] ?? 'unknown' },
+  correlationId: String(request.id),
+  ...extra,
+});
+
+async function loadInstitution(store: EventStore, institutionId: string, principal: Principal) {
+  const stream = toInstitutionStreamName(institutionId);
+  const [first] = await store.readStream(stream, { limit: 1 });
+  if (!first || first.metadata.tenantId !== principal.tenantId)
+    throw notFound(`institution ${institutionId} not found`);
+  return loadStream(store, institutionDecider, decode, stream);
+}
+
+export const institutionRoutes =
+  (deps: InstitutionRoutesDeps): FastifyPluginAsyncZod =>
+  async (app) => {
+    const handle = (request: FastifyRequest, principal: Principal, command: InstitutionCommand, key?: string) =>
+      handleCommand(
+        {
+          store: deps.store,
+          decider: institutionDecider,
+          decode,
+          stream: toInstitutionStreamName(command.institutionId),
+        },
+        command,
+        context(request, principal, key === undefined ? {} : { idempotencyKey: key }),
+      );
+
+    app.post(
+      '/institutions',
+      {
+        preHandler: requireRole(...WRITERS),
+        schema: {
+          tags: ['institutions'],
+          body: z.strictObject({
+            name: z.string().trim().min(1).max(200),
+            kind: institutionKind,
+            address: address.strict(),
+            contact: institutionContact.strict(),
+          }),
+          response: { 201: z.object({ institutionId: z.string() }) },
+        },
+      },
+      async (request, reply) => {
+        const principal = principalOf(request);
+        const institutionId = uuidv7();
+        const result = await handle(request, principal, {
+          type: 'RegisterInstitution',
+          institutionId,
+          ...request.body,
+          now: deps.now().toISOString(),
+        });
+        return reply
+          .code(201)
+          .header('location', `${request.url.replace(/\/$/, '')}/${institutionId}`)
+          .header('etag', `W/"${result.revision}"`)
+          .send({ institutionId });
+      },
+    );
+
+    app.get(
+      '/institutions/:institutionId',
+      { preHandler: requireRole(...READERS), schema: { tags: ['institutions'], params } },
+      async (request, reply) => {
+        const { state, revision } = await loadInstitution(
+          deps.store,
+          request.params.institutionId,
+          principalOf(request),
+        );
+        if (state.status === 'none') throw notFound();
+        return reply
+          .header('etag', `W/"${revision}"`)
+          .send({ ...state.registered, groupRequestIds: state.groupRequestIds });
+      },
+    );
+
+    app.post(
+      '/institutions/:institutionId/group-requests',
+      {
+        preHandler: requireRole(...WRITERS),
+        schema: {
+          tags: ['institutions'],
+          params,
+          body: z.strictObject({
+            residents: z.array(resident).min(1).max(60),
+            preferredDates: z.array(z.iso.date()).max(10).default([]),
+          }),
+          response: { 201: z.object({ groupRequestId: z.string(), caseIds: z.array(z.string()) }) },
+        },
+      },
+      async (request, reply) => {
+        const principal = principalOf(request);
+        const { institutionId } = request.params;
+        await loadInstitution(deps.store, institutionId, principal);
+        const header = request.headers['idempotency-key'];
+        const key = typeof header === 'string' ? header : uuidv7();
+        const groupRequestId = deterministicId('groupRequest', principal.tenantId, institutionId, key);
+        const caseIds = request.body.residents.map((_, index) =>
+          deterministicId('groupCase', groupRequestId, String(index)),
+        );
+        // The group request first (it names every case), then each resident's case.
+        await handle(
+          request,
+          principal,
+          {
+            type: 'RequestGroupAppointment',
+            institutionId,
+            groupRequestId,
+            caseIds,
+            preferredDates: request.body.preferredDates,
+            now: deps.now().toISOString(),
+          },
+          `${key}:group`,
+        );
+        for (const [index, resident] of request.body.residents.entries()) {
+          await openCase(
+            deps,
+            principal,
+            {
+              applicant: resident.applicant,
+              requestedServices: resident.requestedServices,
+              mobility: resident.mobility ?? { careLevel: null, disabilityMarks: [], permanentlyHomebound: false },
+              channel: 'institution',
+              groupRequestId,
+              institutionId,
+            },
+            { caseId: caseIds[index], idempotencyKey: `${key}:case:${index}`, correlationId: String(request.id) },
+          );
+        }
+        return reply
+          .code(201)
+          .header('location', `${request.url.replace(/\/$/, '')}/${groupRequestId}`)
+          .send({ groupRequestId, caseIds });
+      },
+    );
+  };
