@@ -155,7 +155,7 @@ export function principalOf(request: FastifyRequest): Principal {
   return request.principal;
 }
 
-/** preHandler: the caller must have one of `roles`. */
+/** A route hook (`onRequest`, so it runs before the body is even validated): the caller must have one of `roles`. */
 export const requireRole =
   (...roles: readonly Role[]) =>
   async (request: FastifyRequest): Promise<void> => {

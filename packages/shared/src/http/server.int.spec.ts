@@ -50,7 +50,7 @@ describe('the shared HTTP runtime', () => {
       '/things',
       {
         schema: { body: thingBody, response: { 201: z.object({ id: z.string() }) } },
-        preHandler: requireRole('intake-agent'),
+        onRequest: requireRole('intake-agent'),
       },
       async (request, reply) => {
         handled++;

@@ -140,7 +140,7 @@ export const caseRoutes =
     app.post(
       '/cases',
       {
-        preHandler: requireRole(...WRITERS),
+        onRequest: requireRole(...WRITERS),
         schema: { tags: ['cases'], body: openCaseBody, response: { 201: caseCreated } },
       },
       async (request, reply) => {
@@ -160,7 +160,7 @@ export const caseRoutes =
     app.get(
       '/cases',
       {
-        preHandler: requireRole(...READERS),
+        onRequest: requireRole(...READERS),
         schema: {
           tags: ['cases'],
           querystring: z.strictObject({
@@ -176,7 +176,7 @@ export const caseRoutes =
     app.get(
       '/cases/:caseId',
       {
-        preHandler: requireRole(...READERS),
+        onRequest: requireRole(...READERS),
         schema: { tags: ['cases'], params: caseParams, response: { 200: caseView } },
       },
       async (request, reply) => {
@@ -193,7 +193,7 @@ export const caseRoutes =
       return { etag: etag(result.revision), body: view(result.state) };
     };
     const changeSchema = <Body extends z.ZodType>(body: Body) => ({
-      preHandler: requireRole(...WRITERS),
+      onRequest: requireRole(...WRITERS),
       schema: { tags: ['cases'], params: caseParams, body, response: { 200: caseView } },
     });
 

@@ -78,7 +78,7 @@ export const institutionRoutes =
     app.post(
       '/institutions',
       {
-        preHandler: requireRole(...WRITERS),
+        onRequest: requireRole(...WRITERS),
         schema: {
           tags: ['institutions'],
           body: z.strictObject({
@@ -109,7 +109,7 @@ export const institutionRoutes =
 
     app.get(
       '/institutions/:institutionId',
-      { preHandler: requireRole(...READERS), schema: { tags: ['institutions'], params } },
+      { onRequest: requireRole(...READERS), schema: { tags: ['institutions'], params } },
       async (request, reply) => {
         const { state, revision } = await loadInstitution(
           deps.store,
@@ -126,7 +126,7 @@ export const institutionRoutes =
     app.post(
       '/institutions/:institutionId/group-requests',
       {
-        preHandler: requireRole(...WRITERS),
+        onRequest: requireRole(...WRITERS),
         schema: {
           tags: ['institutions'],
           params,
