@@ -3,7 +3,7 @@
  */
 import { resolve } from 'node:path';
 import { ConfigError, parseConfig } from '@buergerkoffer/shared/config';
-import { createLogger } from '@buergerkoffer/shared/observability';
+import { createLogger, startTracing } from '@buergerkoffer/shared/observability';
 import { buildEmbedded } from './app.ts';
 import { configSchema } from './config.ts';
 
@@ -16,6 +16,7 @@ try {
   process.exit(78); // EX_CONFIG
 }
 
+const tracing = startTracing({ serviceName: 'buergerkoffer-embedded' });
 const logger = createLogger({ service: 'embedded', level: config.LOG_LEVEL });
 const dataDir = resolve(config.DATA_DIR);
 const app = await buildEmbedded({ logger, dataDir });
@@ -27,6 +28,7 @@ const shutdown = async (signal: string) => {
   logger.info({ signal }, 'shutting down');
   const force = setTimeout(() => process.exit(1), 10_000).unref();
   await app.close();
+  await tracing.shutdown();
   clearTimeout(force);
   process.exit(0);
 };

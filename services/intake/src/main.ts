@@ -7,7 +7,7 @@ import { ConfigError, parseConfig } from '@buergerkoffer/shared/config';
 import { PostgresCheckpointStore, PostgresEventStore, pgSql } from '@buergerkoffer/shared/event-sourcing';
 import { createHttpApp, LocalKeys, oidcVerifier } from '@buergerkoffer/shared/http';
 import { KafkaEventBus } from '@buergerkoffer/shared/messaging';
-import { createLogger } from '@buergerkoffer/shared/observability';
+import { createLogger, startTracing } from '@buergerkoffer/shared/observability';
 import { PersonalDataStore, PostgresKeyStore, parseMasterKey } from '@buergerkoffer/shared/privacy';
 import { configSchema } from './config.ts';
 import { buildService, name, personalData } from './service.ts';
@@ -21,6 +21,7 @@ try {
   process.exit(78);
 }
 
+const tracing = startTracing({ serviceName: name });
 const logger = createLogger({ service: name, level: config.LOG_LEVEL });
 const sql = pgSql({ connectionString: config.DATABASE_URL, max: 10 });
 const store = await PostgresEventStore.open(sql);
@@ -69,6 +70,7 @@ const shutdown = async (signal: string) => {
   await app.close(); // stops the relay and the projection (their onClose hooks)
   await bus.close();
   await store.close();
+  await tracing.shutdown();
   clearTimeout(force);
   process.exit(0);
 };

@@ -4,7 +4,8 @@
  */
 import type { CheckpointStore, EventStore, Sql, Subscription } from '@buergerkoffer/shared/event-sourcing';
 import type { EventBus, Relay } from '@buergerkoffer/shared/messaging';
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
+import { Gauge } from 'prom-client';
 import { caseRoutes } from './cases/case.routes.ts';
 import { startCaseListProjection } from './cases/case-list.projection.ts';
 import { startCaseRelay } from './cases/integration/case.relay.ts';
@@ -27,6 +28,44 @@ export interface IntakeDeps {
   readonly relay?: { readonly sealedStore: EventStore; readonly bus: EventBus };
 }
 
+/** Operations: how far the store's head is ahead of what the relay published and the projection applied. */
+function registerLagMetrics(app: FastifyInstance, deps: IntakeDeps): void {
+  if (!app.hasDecorator('metrics')) return;
+  // Case events stored after the subscriber's checkpoint (counted up to 10,000).
+  const lag = (subscriber: string) => async () =>
+    (
+      await deps.store.readAll({
+        afterPosition: (await deps.checkpoints.load(subscriber)) ?? 0,
+        filter: { streamCategories: ['intakeCase'] },
+        limit: 10_000,
+      })
+    ).length;
+  new Gauge({
+    name: 'intake_relay_lag_events',
+    help: 'Case events stored but not yet published by the intake relay',
+    registers: [app.metrics],
+    async collect() {
+      this.set(await lag('relay:intake-case')());
+    },
+  });
+  new Gauge({
+    name: 'intake_projection_lag_events',
+    help: 'Case events stored but not yet applied to the case list',
+    registers: [app.metrics],
+    async collect() {
+      this.set(await lag('intake:case-list')());
+    },
+  });
+  new Gauge({
+    name: 'eventstore_head_position',
+    help: 'Global position of the newest stored event',
+    registers: [app.metrics],
+    async collect() {
+      this.set(await deps.store.headPosition());
+    },
+  });
+}
+
 /** The service as a fastify plugin: its routes, and its projection running while the app runs. */
 export const buildService =
   (deps: IntakeDeps): FastifyPluginAsync =>
@@ -41,6 +80,7 @@ export const buildService =
       await relay?.stop();
       await projection?.stop();
     });
+    registerLagMetrics(app, deps);
     await app.register(caseRoutes(deps));
     await app.register(institutionRoutes(deps));
   };

@@ -38,6 +38,7 @@ export async function intakeApp() {
     app,
     sql,
     store,
+    bus,
     auth: async (role: Role = 'intake-agent', tenantId = 'bochum') => ({
       authorization: `Bearer ${await keys.sign({ subject: `${role}-1`, tenantId, roles: [role] })}`,
     }),

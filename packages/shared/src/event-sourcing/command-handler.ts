@@ -3,6 +3,7 @@
  * (If-Match → `expectedRevision`, a mismatch is a VersionConflictError → 412); internal callers (consumers) may
  * ask for bounded retries, each on a fresh load.
  */
+import { inSpan, traceparentOf } from '../observability/tracing.ts';
 import { type Decider, type DomainEvent, fold } from './decider.ts';
 import { deterministicId } from './deterministic-id.ts';
 import { VersionConflictError } from './errors.ts';
@@ -81,6 +82,18 @@ export function stampMetadata(context: CommandContext): EventMetadata {
 }
 
 export async function handleCommand<Command, Event extends DomainEvent, State>(
+  options: HandleOptions<Command, Event, State>,
+  command: Command,
+  given: CommandContext,
+): Promise<HandleResult<Event, State>> {
+  const type = typeof command === 'object' && command && 'type' in command ? String(command.type) : 'command';
+  return inSpan(`command ${type}`, { attributes: { 'eventstore.stream': options.stream } }, () =>
+    // The stored events carry the trace they were caused in, for the relay to continue it.
+    decideAndAppend(options, command, { ...given, traceparent: given.traceparent ?? traceparentOf() }),
+  );
+}
+
+async function decideAndAppend<Command, Event extends DomainEvent, State>(
   options: HandleOptions<Command, Event, State>,
   command: Command,
   context: CommandContext,

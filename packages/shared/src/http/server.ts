@@ -8,6 +8,7 @@ import { createHash } from 'node:crypto';
 import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
+import { context, propagation, type Span, SpanStatusCode, trace } from '@opentelemetry/api';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
 import {
   jsonSchemaTransform,
@@ -16,6 +17,7 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Sql } from '../event-sourcing/postgres/sql.ts';
+import { SpanKind, tracer } from '../observability/tracing.ts';
 import { registerAuthentication, type TokenVerifier } from './auth.ts';
 import { registerIdempotency } from './idempotency.ts';
 import { registerMetrics } from './metrics.ts';
@@ -34,6 +36,8 @@ export interface HttpAppOptions {
   readonly rateLimit?: { readonly max: number; readonly timeWindowMs: number } | false;
 }
 
+const requestSpans = new WeakMap<object, Span>();
+
 export async function createHttpApp(options: HttpAppOptions) {
   const app = Fastify({
     loggerInstance: options.logger,
@@ -41,6 +45,28 @@ export async function createHttpApp(options: HttpAppOptions) {
     requestIdHeader: 'x-request-id',
     return503OnClosing: true,
   }).withTypeProvider<ZodTypeProvider>();
+  // A server span per request, continuing the caller's trace (traceparent); everything after runs inside it.
+  app.addHook('onRequest', (request, _reply, done) => {
+    const parent = propagation.extract(context.active(), request.headers);
+    const span = tracer().startSpan(
+      `HTTP ${request.method}`,
+      {
+        kind: SpanKind.SERVER,
+        attributes: { 'http.request.method': request.method, 'url.path': request.url.split('?')[0] ?? '' },
+      },
+      parent,
+    );
+    requestSpans.set(request, span);
+    context.with(trace.setSpan(parent, span), done);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    const span = requestSpans.get(request);
+    if (!span) return;
+    span.setAttribute('http.response.status_code', reply.statusCode);
+    if (request.routeOptions.url) span.updateName(`${request.method} ${request.routeOptions.url}`);
+    if (reply.statusCode >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+    span.end();
+  });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandling(app);

@@ -3,6 +3,7 @@
  * are spent (or the error is permanent) hand back the dead-letter record to publish. Shared so the adapters cannot
  * drift apart in these rules.
  */
+import { contextFrom, inSpan, SpanKind } from '../observability/tracing.ts';
 import {
   type ConsumerOptions,
   DLQ_HEADERS,
@@ -56,7 +57,20 @@ export async function deliver(
   for (let attempt = 1; ; attempt++) {
     if (stopping()) throw new DeliveryAbandoned();
     try {
-      await handler({ ...message, attempt });
+      await inSpan(
+        `process ${message.topic}`,
+        {
+          kind: SpanKind.CONSUMER,
+          parent: contextFrom(message.headers.traceparent),
+          attributes: {
+            'messaging.destination.name': message.topic,
+            'messaging.consumer.group.name': options.groupId,
+            'messaging.kafka.offset': Number(message.offset),
+            'messaging.attempt': attempt,
+          },
+        },
+        () => handler({ ...message, attempt }),
+      );
       return { kind: 'handled' };
     } catch (error) {
       const permanent = options.isPermanent?.(error) ?? false;

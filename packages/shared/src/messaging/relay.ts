@@ -11,6 +11,7 @@ import type { IntegrationEvent } from '../contracts/cloudevents.ts';
 import { toKafkaRecord } from '../contracts/cloudevents.ts';
 import { subscribeFromCheckpoint } from '../event-sourcing/checkpointed-subscription.ts';
 import type { CheckpointStore, EventFilter, EventStore, StoredEvent, Subscription } from '../event-sourcing/types.ts';
+import { contextFrom, inSpan, SpanKind, traceparentOf } from '../observability/tracing.ts';
 import type { EventBus } from './types.ts';
 
 export interface RelayRoute {
@@ -44,7 +45,18 @@ export async function startRelay(
     { subscriberId: `relay:${options.name}`, filter: options.filter },
     async (event) => {
       const routes = options.map(event);
-      for (const route of routes) await deps.bus.publish(route.topic, [toKafkaRecord(route.event)]);
+      for (const route of routes) {
+        // Continues the trace the event was stored in; the consumer continues this span's.
+        await inSpan(
+          `publish ${route.topic}`,
+          {
+            kind: SpanKind.PRODUCER,
+            parent: contextFrom(event.metadata.traceparent),
+            attributes: { 'messaging.destination.name': route.topic, 'messaging.message.id': route.event.id },
+          },
+          () => deps.bus.publish(route.topic, [toKafkaRecord({ ...route.event, traceparent: traceparentOf() })]),
+        );
+      }
       // subscribeFromCheckpoint stores the checkpoint after this returns: after the publish, never before.
     },
   );

@@ -1,1 +1,10 @@
 export { createLogger, type Logger, type LoggerConfig, personalDataKeys } from './logger.ts';
+export {
+  contextFrom,
+  inSpan,
+  SpanKind,
+  startTracing,
+  traceFields,
+  traceparentOf,
+  tracer,
+} from './tracing.ts';

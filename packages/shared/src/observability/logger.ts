@@ -1,4 +1,5 @@
 import { type Logger, type LoggerOptions, pino } from 'pino';
+import { traceFields } from './tracing.ts';
 
 /**
  * Field names that may carry personal data. Logs never carry it (architecture.md, "Personal data"): pino replaces
@@ -40,6 +41,8 @@ export function createLogger(config: LoggerConfig, destination?: pino.Destinatio
     redact: { paths: redactPaths, censor: '[redacted]' },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
+    // Trace and span ids of the active span, so a log line leads to its trace.
+    mixin: traceFields,
   };
   return destination ? pino(options, destination) : pino(options);
 }
