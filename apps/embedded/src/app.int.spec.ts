@@ -45,8 +45,34 @@ describe('the embedded system', () => {
   it('is ready once its embedded event store answers', async () => {
     const response = await app.inject({ method: 'GET', url: '/readyz' });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ status: 'ready', checks: { eventStore: true } });
+    expect(response.json()).toEqual({ status: 'ready', checks: { eventStore: true, bus: true } });
     expect((await stat(join(dataDir, 'eventstore'))).isDirectory()).toBe(true);
+  });
+
+  it('counts appends and reports lag on /metrics once a case was opened', async () => {
+    const keys = await LocalKeys.loadOrCreate(dataDir);
+    const token = await keys.sign({ subject: 'agent-1', tenantId: 'bochum', roles: ['intake-agent'] });
+    const opened = await app.inject({
+      method: 'POST',
+      url: '/intake/cases',
+      headers: { authorization: `Bearer ${token}` },
+      payload: {
+        applicant: {
+          givenNames: 'Erika',
+          familyName: 'Mustermann',
+          birthDate: '1941-03-12',
+          address: { street: 'Hauptstraße', houseNumber: '5', postalCode: '44787', city: 'Bochum' },
+        },
+        requestedServices: ['id-card'],
+        mobility: { careLevel: 4, disabilityMarks: [], permanentlyHomebound: true },
+        channel: 'counter',
+      },
+    });
+    expect(opened.statusCode).toBe(201);
+    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/^eventstore_appends_total\{outcome="ok"\} [1-9]/m);
+    expect(metrics).toMatch(/^eventstore_appended_events_total [1-9]/m);
+    expect(metrics).toMatch(/^intake_projection_lag_events \d+$/m);
   });
 
   it('accepts a token signed with its local key (pnpm run token) and answers 404 problem+json off its routes', async () => {

@@ -9,7 +9,7 @@ import * as scheduling from '@buergerkoffer/scheduling/service';
 import { PostgresCheckpointStore, PostgresEventStore } from '@buergerkoffer/shared/event-sourcing';
 import { createHttpApp, LocalKeys } from '@buergerkoffer/shared/http';
 import { InProcessEventBus } from '@buergerkoffer/shared/messaging';
-import type { Logger } from '@buergerkoffer/shared/observability';
+import { type Logger, withStoreMetrics } from '@buergerkoffer/shared/observability';
 import { PersonalDataStore, PostgresKeyStore } from '@buergerkoffer/shared/privacy';
 import { loadOrCreateMasterKey } from './master-key.ts';
 
@@ -29,6 +29,7 @@ export async function buildEmbedded(deps: EmbeddedDeps) {
   await mkdir(deps.dataDir, { recursive: true });
   const store = await PostgresEventStore.embedded(join(deps.dataDir, 'eventstore'));
   const keys = await LocalKeys.loadOrCreate(deps.dataDir);
+  const bus = new InProcessEventBus();
   const app = await createHttpApp({
     logger: deps.logger,
     verifier: keys,
@@ -39,8 +40,10 @@ export async function buildEmbedded(deps: EmbeddedDeps) {
         () => true,
         () => false,
       ),
+      bus: await bus.isReachable(),
     }),
   });
+  const measured = withStoreMetrics(store, app.metrics);
   app.addHook('onClose', async () => store.close());
   app.get('/', { config: { public: true }, schema: { hide: true } }, async () => ({
     name: 'Bürgerkoffer',
@@ -49,19 +52,18 @@ export async function buildEmbedded(deps: EmbeddedDeps) {
     docs: '/docs',
   }));
   // Personal data sealed per data subject; the keys live in the same embedded database, wrapped with the master key.
-  const bus = new InProcessEventBus();
   app.addHook('onClose', async () => bus.close());
   const masterKey = await loadOrCreateMasterKey(deps.dataDir);
   const keyStore = await PostgresKeyStore.open(store.sql, masterKey);
   const now = () => new Date();
   await app.register(
     intake.buildService({
-      store: new PersonalDataStore(store, keyStore, intake.personalData),
+      store: new PersonalDataStore(measured, keyStore, intake.personalData),
       sql: store.sql,
       checkpoints: new PostgresCheckpointStore(store.sql),
       duplicateSecret: Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'intake duplicate lookup', 32)),
       now,
-      relay: { sealedStore: store, bus },
+      relay: { sealedStore: measured, bus },
     }),
     { prefix: '/intake' },
   );

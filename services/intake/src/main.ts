@@ -7,7 +7,7 @@ import { ConfigError, parseConfig } from '@buergerkoffer/shared/config';
 import { PostgresCheckpointStore, PostgresEventStore, pgSql } from '@buergerkoffer/shared/event-sourcing';
 import { createHttpApp, LocalKeys, oidcVerifier } from '@buergerkoffer/shared/http';
 import { KafkaEventBus } from '@buergerkoffer/shared/messaging';
-import { createLogger, startTracing } from '@buergerkoffer/shared/observability';
+import { createLogger, startTracing, withStoreMetrics } from '@buergerkoffer/shared/observability';
 import { PersonalDataStore, PostgresKeyStore, parseMasterKey } from '@buergerkoffer/shared/privacy';
 import { configSchema } from './config.ts';
 import { buildService, name, personalData } from './service.ts';
@@ -48,16 +48,18 @@ const app = await createHttpApp({
       () => true,
       () => false,
     ),
+    bus: await bus.isReachable(),
   }),
 });
+const measured = withStoreMetrics(store, app.metrics);
 await app.register(
   buildService({
-    store: new PersonalDataStore(store, keyStore, personalData),
+    store: new PersonalDataStore(measured, keyStore, personalData),
     sql,
     checkpoints: new PostgresCheckpointStore(sql),
     duplicateSecret: Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'intake duplicate lookup', 32)),
     now: () => new Date(),
-    relay: { sealedStore: store, bus },
+    relay: { sealedStore: measured, bus },
   }),
 );
 

@@ -51,6 +51,10 @@ export function eventBusContract(name: string, open: () => Promise<BusSubject>):
       await subject?.close();
     });
 
+    it('answers that it is reachable', async () => {
+      expect(await bus.isReachable()).toBe(true);
+    });
+
     describe('messages with one key', () => {
       it('are handled in the order published, each once, across partitions', async () => {
         const t = await topic('order', 3);

@@ -215,6 +215,10 @@ export class InProcessEventBus implements EventBus {
     }
   }
 
+  async isReachable(): Promise<boolean> {
+    return true;
+  }
+
   async close(): Promise<void> {
     await Promise.allSettled([...this.#consumers].map((c) => c.stop()));
   }

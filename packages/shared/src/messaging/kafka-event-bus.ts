@@ -200,6 +200,18 @@ export class KafkaEventBus implements EventBus {
     return handle;
   }
 
+  async isReachable(): Promise<boolean> {
+    try {
+      const admin = await this.#connectedAdmin();
+      const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('timeout')), 3_000).unref());
+      await Promise.race([admin.describeCluster(), timeout]);
+      return true;
+    } catch {
+      this.#admin = undefined; // reconnect on the next probe
+      return false;
+    }
+  }
+
   async close(): Promise<void> {
     await Promise.allSettled([...this.#consumers].map((c) => c.stop()));
     const [producer, admin] = await Promise.all([this.#producer, this.#admin]);

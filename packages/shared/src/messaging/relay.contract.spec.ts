@@ -43,6 +43,7 @@ function crashingOnce(bus: EventBus, failAt: number, when: 'before-send' | 'afte
   return {
     ensureTopics: (t) => bus.ensureTopics(t),
     subscribe: (o, h) => bus.subscribe(o, h),
+    isReachable: () => bus.isReachable(),
     close: () => bus.close(),
     async publish(topic, messages) {
       calls++;

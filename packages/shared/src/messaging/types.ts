@@ -64,6 +64,8 @@ export interface EventBus {
   ensureTopics(topics: readonly TopicSpec[]): Promise<void>;
   publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void>;
   subscribe(options: ConsumerOptions, handler: MessageHandler): Promise<Consumer>;
+  /** Whether the bus answers now (for readiness probes); never throws. */
+  isReachable(): Promise<boolean>;
   close(): Promise<void>;
 }
 

@@ -1,4 +1,5 @@
 export { createLogger, type Logger, type LoggerConfig, personalDataKeys } from './logger.ts';
+export { withStoreMetrics } from './store-metrics.ts';
 export {
   contextFrom,
   inSpan,
