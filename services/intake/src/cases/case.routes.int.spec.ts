@@ -256,6 +256,57 @@ describe('intake cases over HTTP (embedded store)', () => {
     });
   });
 
+  describe('evidence and contact person', () => {
+    it('attach an evidence reference (never the document) and replace the contact person, each at its revision', async () => {
+      const { caseId } = (await open()).json();
+      const evidence = {
+        kind: 'care-level-notice',
+        documentReference: 'dms://bochum/2026/4711',
+        checksum: `sha256:${'ab'.repeat(32)}`,
+      };
+      const attached = await app.inject({
+        method: 'POST',
+        url: `/cases/${caseId}/evidence`,
+        headers: { ...(await auth()), 'if-match': 'W/"0"', 'idempotency-key': 'ev-1' },
+        payload: evidence,
+      });
+      expect(attached.statusCode).toBe(200);
+      expect(attached.json().evidenceIds).toHaveLength(1);
+      const replayed = await app.inject({
+        method: 'POST',
+        url: `/cases/${caseId}/evidence`,
+        headers: { ...(await auth()), 'if-match': 'W/"0"', 'idempotency-key': 'ev-1' },
+        payload: evidence,
+      });
+      expect(replayed.json()).toEqual(attached.json());
+      const badChecksum = await app.inject({
+        method: 'POST',
+        url: `/cases/${caseId}/evidence`,
+        headers: { ...(await auth()), 'if-match': 'W/"1"' },
+        payload: { ...evidence, checksum: 'md5:123', document: 'base64…' },
+      });
+      expect(badChecksum.statusCode).toBe(400);
+      expect(JSON.stringify(badChecksum.json())).toMatch(/checksum[\s\S]*document|document[\s\S]*checksum/);
+      const contact = await app.inject({
+        method: 'PUT',
+        url: `/cases/${caseId}/contact-person`,
+        headers: { ...(await auth()), 'if-match': attached.headers.etag as string },
+        payload: { contactPerson: { name: 'Pflegedienst Süd', relation: 'carer', phone: '+49 234 999' } },
+      });
+      expect(contact.statusCode).toBe(200);
+      expect(contact.headers.etag).toBe('W/"2"');
+      expect(contact.json().contactPerson).toEqual({
+        name: 'Pflegedienst Süd',
+        relation: 'carer',
+        phone: '+49 234 999',
+      });
+      const stored = (await sql.query<{ text: string }>('select data::text as text from es_events'))
+        .map((r) => r.text)
+        .join('');
+      expect(stored).not.toContain('Pflegedienst Süd');
+    });
+  });
+
   describe('personal data', () => {
     it('never reaches the logs or the stored events in plain text', async () => {
       await open();
