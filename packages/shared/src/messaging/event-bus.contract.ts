@@ -77,6 +77,25 @@ export function eventBusContract(name: string, open: () => Promise<BusSubject>):
       });
     });
 
+    describe('consumer lag', () => {
+      it('counts what a group has not committed yet: all of it before, none after it consumed', async () => {
+        const t = await topic('lag', 2);
+        const groupId = `g-${tag()}`;
+        await bus.publish(
+          t,
+          Array.from({ length: 7 }, (_, i) => ({ key: `case-${i}`, value: `v${i}` })),
+        );
+        expect(await bus.consumerLag(groupId, [t])).toBe(7);
+        let handled = 0;
+        const consumer = await subscribe({ groupId, topics: [t] }, async () => {
+          handled++;
+        });
+        await waitFor(() => handled === 7, 20_000, 'seven handled');
+        await consumer.stop(); // commits what was handled
+        expect(await bus.consumerLag(groupId, [t])).toBe(0);
+      });
+    });
+
     describe('a handler that cannot finish when its consumer stops', () => {
       it('leaves its message uncommitted: the group resumes at that message, after the ones that succeeded', async () => {
         const t = await topic('commit', 1);

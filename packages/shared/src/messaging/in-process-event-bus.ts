@@ -215,6 +215,19 @@ export class InProcessEventBus implements EventBus {
     }
   }
 
+  async consumerLag(groupId: string, topics: readonly string[]): Promise<number> {
+    const group = this.#groups.get(groupId);
+    let lag = 0;
+    for (const topic of topics) {
+      (this.#topics.get(topic) ?? []).forEach((log, partition) => {
+        const end = log.base + log.entries.length;
+        const committed = group?.committed.get(tpKey(topic, partition)) ?? log.base;
+        lag += Math.max(0, end - Math.max(committed, log.base));
+      });
+    }
+    return lag;
+  }
+
   async isReachable(): Promise<boolean> {
     return true;
   }

@@ -200,6 +200,22 @@ export class KafkaEventBus implements EventBus {
     return handle;
   }
 
+  async consumerLag(groupId: string, topics: readonly string[]): Promise<number> {
+    const admin = await this.#connectedAdmin();
+    const committed = await admin.fetchOffsets({ groupId, topics: [...topics] });
+    let lag = 0;
+    for (const topic of topics) {
+      const ends = await admin.fetchTopicOffsets(topic);
+      const mine = committed.find((c) => c.topic === topic)?.partitions ?? [];
+      for (const end of ends) {
+        const at = Number(mine.find((p) => p.partition === end.partition)?.offset ?? '-1');
+        const from = at < 0 ? Number(end.low) : at;
+        lag += Math.max(0, Number(end.high) - from);
+      }
+    }
+    return lag;
+  }
+
   async isReachable(): Promise<boolean> {
     try {
       const admin = await this.#connectedAdmin();

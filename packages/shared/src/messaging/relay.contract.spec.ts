@@ -44,6 +44,7 @@ function crashingOnce(bus: EventBus, failAt: number, when: 'before-send' | 'afte
     ensureTopics: (t) => bus.ensureTopics(t),
     subscribe: (o, h) => bus.subscribe(o, h),
     isReachable: () => bus.isReachable(),
+    consumerLag: (g, t) => bus.consumerLag(g, t),
     close: () => bus.close(),
     async publish(topic, messages) {
       calls++;

@@ -64,6 +64,8 @@ export interface EventBus {
   ensureTopics(topics: readonly TopicSpec[]): Promise<void>;
   publish(topic: string, messages: readonly OutgoingMessage[]): Promise<void>;
   subscribe(options: ConsumerOptions, handler: MessageHandler): Promise<Consumer>;
+  /** Messages on `topics` not yet committed by `groupId` (for the consumer-lag metric). */
+  consumerLag(groupId: string, topics: readonly string[]): Promise<number>;
   /** Whether the bus answers now (for readiness probes); never throws. */
   isReachable(): Promise<boolean>;
   close(): Promise<void>;
