@@ -1,0 +1,177 @@
+/**
+ * The necessity check. The pre-check suggests; the officer decides: approve (against a not-eligible pre-check only
+ * with an override reason, recorded as such), reject with a reason (no legal entitlement, so the case ends — but a
+ * rejection can be reopened once by a new decision with a reason), or ask for evidence. A withdrawn case closes its
+ * assessment; decisions on a closed or already decided assessment are refused.
+ */
+import type { Decider } from '@buergerkoffer/shared/event-sourcing';
+import type { AssessmentCommand } from './assessment.commands.ts';
+import {
+  AlreadyDecided,
+  AssessmentClosedError,
+  AssessmentNotFound,
+  OverrideRequired,
+  ReasonRequired,
+} from './assessment.errors.ts';
+import type { AssessmentEvent, PrecheckResult } from './assessment.events.ts';
+
+export type AssessmentStatus = 'awaiting-decision' | 'evidence-requested' | 'approved' | 'rejected' | 'closed';
+
+export interface Decision {
+  readonly outcome: 'approved' | 'rejected' | 'evidence-requested';
+  readonly reason: string | null;
+  readonly override: string | null;
+  readonly decidedBy: string;
+  readonly decidedAt: string;
+}
+
+export type AssessmentState =
+  | { readonly status: 'none' }
+  | {
+      readonly status: AssessmentStatus;
+      readonly caseId: string;
+      readonly precheck: PrecheckResult;
+      readonly decision: Decision | null;
+      readonly reopened: number;
+    };
+
+export const toAssessmentStreamName = (caseId: string): string => `eligibility-${caseId}`;
+
+const decided = (state: AssessmentState, decision: Decision, status: AssessmentStatus): AssessmentState =>
+  state.status === 'none' ? state : { ...state, status, decision };
+
+export const assessmentDecider: Decider<AssessmentCommand, AssessmentEvent, AssessmentState> = {
+  initialState: () => ({ status: 'none' }),
+
+  evolve(state, event) {
+    switch (event.type) {
+      case 'AssessmentPrechecked':
+        return state.status === 'none'
+          ? {
+              status: 'awaiting-decision',
+              caseId: event.data.caseId,
+              precheck: event.data.precheck,
+              decision: null,
+              reopened: 0,
+            }
+          : { ...state, precheck: event.data.precheck };
+      case 'EvidenceRequested':
+        return decided(
+          state,
+          {
+            outcome: 'evidence-requested',
+            reason: event.data.missing,
+            override: null,
+            decidedBy: event.data.decidedBy,
+            decidedAt: event.data.decidedAt,
+          },
+          'evidence-requested',
+        );
+      case 'NecessityConfirmed':
+        return decided(
+          state,
+          {
+            outcome: 'approved',
+            reason: event.data.reason ?? null,
+            override: event.data.override ?? null,
+            decidedBy: event.data.decidedBy,
+            decidedAt: event.data.decidedAt,
+          },
+          'approved',
+        );
+      case 'CaseRejected':
+        return decided(
+          state,
+          {
+            outcome: 'rejected',
+            reason: event.data.reason,
+            override: null,
+            decidedBy: event.data.decidedBy,
+            decidedAt: event.data.decidedAt,
+          },
+          'rejected',
+        );
+      case 'AssessmentReopened':
+        return state.status === 'none'
+          ? state
+          : { ...state, status: 'awaiting-decision', reopened: state.reopened + 1 };
+      case 'AssessmentClosed':
+        return state.status === 'none' ? state : { ...state, status: 'closed' };
+      default: {
+        const unknown: never = event;
+        return unknown;
+      }
+    }
+  },
+
+  decide(command, state) {
+    switch (command.type) {
+      case 'RecordPrecheck':
+        // A new pre-check (case opened or changed) while no decision stands; after a decision it is history.
+        if (state.status !== 'none' && state.status !== 'awaiting-decision' && state.status !== 'evidence-requested')
+          return [];
+        return [
+          {
+            type: 'AssessmentPrechecked',
+            data: { caseId: command.caseId, precheck: command.precheck, checkedAt: command.now },
+          },
+        ];
+      case 'CloseAssessment':
+        if (state.status === 'closed') return [];
+        return [
+          { type: 'AssessmentClosed', data: { caseId: command.caseId, reason: command.reason, closedAt: command.now } },
+        ];
+      case 'DecideNecessity': {
+        if (state.status === 'none') throw new AssessmentNotFound(`case ${command.caseId} has no assessment yet`);
+        if (state.status === 'closed')
+          throw new AssessmentClosedError(`the assessment of case ${command.caseId} is closed (case withdrawn)`);
+        const reason = command.reason?.trim() || undefined;
+        const by = { decidedBy: command.decidedBy, decidedAt: command.now };
+        const reopen: AssessmentEvent[] = [];
+        if (state.status === 'approved') throw new AlreadyDecided(`case ${command.caseId} was approved already`);
+        if (state.status === 'rejected') {
+          if (state.reopened > 0)
+            throw new AlreadyDecided(`case ${command.caseId} was rejected after being reopened once`);
+          if (!reason) throw new ReasonRequired('reopening a rejected case needs a reason');
+          reopen.push({ type: 'AssessmentReopened', data: { caseId: command.caseId, reason, ...by } });
+        }
+        switch (command.outcome) {
+          case 'approve': {
+            const override = command.override?.trim() || undefined;
+            if (state.precheck.outcome === 'not-eligible' && !override) {
+              throw new OverrideRequired(
+                'the pre-check found the case not eligible: approving needs an override reason',
+              );
+            }
+            return [
+              ...reopen,
+              {
+                type: 'NecessityConfirmed',
+                data: {
+                  caseId: command.caseId,
+                  ...(reason ? { reason } : {}),
+                  ...(state.precheck.outcome === 'not-eligible' && override ? { override } : {}),
+                  ...by,
+                },
+              },
+            ];
+          }
+          case 'reject':
+            if (!reason) throw new ReasonRequired('a rejection records its reason');
+            return [...reopen, { type: 'CaseRejected', data: { caseId: command.caseId, reason, ...by } }];
+          case 'request-evidence':
+            if (!reason) throw new ReasonRequired('say which evidence is missing');
+            return [...reopen, { type: 'EvidenceRequested', data: { caseId: command.caseId, missing: reason, ...by } }];
+          default: {
+            const unknown: never = command.outcome;
+            return unknown;
+          }
+        }
+      }
+      default: {
+        const unknown: never = command;
+        return unknown;
+      }
+    }
+  },
+};

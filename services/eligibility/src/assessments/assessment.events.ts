@@ -1,0 +1,51 @@
+/**
+ * The eligibility assessment of one case (stream `eligibility-<caseId>`): the automatic pre-check and the officer's
+ * necessity check. Decisions record what was decided, by whom, when and why — never copies of documents.
+ */
+import { z } from 'zod';
+
+export const ruleResult = z.object({ rule: z.string(), passed: z.boolean(), detail: z.string() });
+export const precheckResult = z.object({
+  outcome: z.enum(['likely-eligible', 'not-eligible', 'needs-evidence']),
+  ruleSetVersion: z.number().int().min(0),
+  rules: z.array(ruleResult),
+});
+const by = z.object({ decidedBy: z.string(), decidedAt: z.iso.datetime() });
+
+export const assessmentPrechecked = z.object({
+  type: z.literal('AssessmentPrechecked'),
+  data: z.object({ caseId: z.string(), precheck: precheckResult, checkedAt: z.iso.datetime() }),
+});
+export const evidenceRequested = z.object({
+  type: z.literal('EvidenceRequested'),
+  data: z.object({ caseId: z.string(), missing: z.string().min(1) }).extend(by.shape),
+});
+export const necessityConfirmed = z.object({
+  type: z.literal('NecessityConfirmed'),
+  data: z
+    .object({ caseId: z.string(), reason: z.string().optional(), override: z.string().optional() })
+    .extend(by.shape),
+});
+export const caseRejected = z.object({
+  type: z.literal('CaseRejected'),
+  data: z.object({ caseId: z.string(), reason: z.string().min(1) }).extend(by.shape),
+});
+export const assessmentReopened = z.object({
+  type: z.literal('AssessmentReopened'),
+  data: z.object({ caseId: z.string(), reason: z.string().min(1) }).extend(by.shape),
+});
+export const assessmentClosed = z.object({
+  type: z.literal('AssessmentClosed'),
+  data: z.object({ caseId: z.string(), reason: z.string(), closedAt: z.iso.datetime() }),
+});
+
+export const assessmentEvent = z.discriminatedUnion('type', [
+  assessmentPrechecked,
+  evidenceRequested,
+  necessityConfirmed,
+  caseRejected,
+  assessmentReopened,
+  assessmentClosed,
+]);
+export type AssessmentEvent = z.infer<typeof assessmentEvent>;
+export type PrecheckResult = z.infer<typeof precheckResult>;
