@@ -9,6 +9,15 @@ export {
   toKafkaRecord,
 } from './cloudevents.ts';
 export {
+  ELIGIBILITY_ASSESSMENT_TOPIC,
+  ELIGIBILITY_SOURCE,
+  eligibilityApprovedV1,
+  eligibilityAssessmentContracts,
+  eligibilityEvidenceRequestedV1,
+  eligibilityPrecheckedV1,
+  eligibilityRejectedV1,
+} from './eligibility.ts';
+export {
   INTAKE_CASE_TOPIC,
   INTAKE_SOURCE,
   intakeCaseContracts,

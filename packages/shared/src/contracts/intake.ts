@@ -20,6 +20,7 @@ export const intakeCaseOpenedV1 = z.object({
   channel: z.enum(['phone-115', 'email', 'institution', 'counter']),
   groupRequestId: z.uuid().optional(),
   institutionId: z.uuid().optional(),
+  institutionKind: z.enum(['care-home', 'assisted-living', 'hospital', 'prison', 'other']).optional(),
   possibleDuplicateOf: z.array(z.uuid()),
   openedAt: z.iso.datetime(),
 });

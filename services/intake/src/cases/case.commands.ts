@@ -13,6 +13,7 @@ export type CaseCommand =
       readonly contactPerson?: ContactPerson | undefined;
       readonly groupRequestId?: string | undefined;
       readonly institutionId?: string | undefined;
+      readonly institutionKind?: 'care-home' | 'assisted-living' | 'hospital' | 'prison' | 'other' | undefined;
       readonly possibleDuplicateOf: readonly string[];
       readonly now: string;
     }

@@ -80,6 +80,7 @@ export const caseDecider: Decider<CaseCommand, CaseEvent, CaseState> = {
             ...(command.contactPerson ? { contactPerson: command.contactPerson } : {}),
             ...(command.groupRequestId ? { groupRequestId: command.groupRequestId } : {}),
             ...(command.institutionId ? { institutionId: command.institutionId } : {}),
+            ...(command.institutionKind ? { institutionKind: command.institutionKind } : {}),
             possibleDuplicateOf: [...command.possibleDuplicateOf],
             openedAt: command.now,
           },

@@ -56,6 +56,8 @@ export const caseOpened = z.object({
     contactPerson: contactPerson.optional(),
     groupRequestId: z.string().uuid().optional(),
     institutionId: z.string().uuid().optional(),
+    /** The kind of the resident's institution (residents qualify through it). */
+    institutionKind: z.enum(['care-home', 'assisted-living', 'hospital', 'prison', 'other']).optional(),
     /** Open cases of the same tenant with the same normalised name and birth date: flagged, not rejected. */
     possibleDuplicateOf: z.array(z.string().uuid()),
     openedAt: z.iso.datetime(),

@@ -140,7 +140,8 @@ export const institutionRoutes =
       async (request, reply) => {
         const principal = principalOf(request);
         const { institutionId } = request.params;
-        await loadInstitution(deps.store, institutionId, principal);
+        const { state } = await loadInstitution(deps.store, institutionId, principal);
+        const residentsInstitutionKind = state.status === 'registered' ? state.registered.kind : undefined;
         const header = request.headers['idempotency-key'];
         const key = typeof header === 'string' ? header : uuidv7();
         const groupRequestId = deterministicId('groupRequest', principal.tenantId, institutionId, key);
@@ -172,6 +173,7 @@ export const institutionRoutes =
               channel: 'institution',
               groupRequestId,
               institutionId,
+              institutionKind: residentsInstitutionKind,
             },
             { caseId: caseIds[index], idempotencyKey: `${key}:case:${index}`, correlationId: String(request.id) },
           );

@@ -37,6 +37,7 @@ export function toIntegrationEvents(event: StoredEvent): RelayRoute[] {
         channel: data.channel,
         ...(data.groupRequestId ? { groupRequestId: data.groupRequestId } : {}),
         ...(data.institutionId ? { institutionId: data.institutionId } : {}),
+        ...(data.institutionKind ? { institutionKind: data.institutionKind } : {}),
         possibleDuplicateOf: data.possibleDuplicateOf,
         openedAt: data.openedAt,
       });
