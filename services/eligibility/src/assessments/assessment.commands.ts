@@ -1,9 +1,11 @@
-import type { PrecheckResult } from './assessment.events.ts';
+import type { PrecheckInputData, PrecheckResult } from './assessment.events.ts';
 
 export type AssessmentCommand =
   | {
       readonly type: 'RecordPrecheck';
       readonly caseId: string;
+      readonly applicantSubjectId?: string | undefined;
+      readonly input: PrecheckInputData;
       readonly precheck: PrecheckResult;
       readonly now: string;
     }

@@ -13,7 +13,7 @@ import {
   OverrideRequired,
   ReasonRequired,
 } from './assessment.errors.ts';
-import type { AssessmentEvent, PrecheckResult } from './assessment.events.ts';
+import type { AssessmentEvent, PrecheckInputData, PrecheckResult } from './assessment.events.ts';
 
 export type AssessmentStatus = 'awaiting-decision' | 'evidence-requested' | 'approved' | 'rejected' | 'closed';
 
@@ -31,6 +31,8 @@ export type AssessmentState =
       readonly status: AssessmentStatus;
       readonly caseId: string;
       readonly precheck: PrecheckResult;
+      readonly input: PrecheckInputData;
+      readonly applicantSubjectId: string | undefined;
       readonly decision: Decision | null;
       readonly reopened: number;
     };
@@ -51,10 +53,12 @@ export const assessmentDecider: Decider<AssessmentCommand, AssessmentEvent, Asse
               status: 'awaiting-decision',
               caseId: event.data.caseId,
               precheck: event.data.precheck,
+              input: event.data.input,
+              applicantSubjectId: event.data.applicantSubjectId,
               decision: null,
               reopened: 0,
             }
-          : { ...state, precheck: event.data.precheck };
+          : { ...state, precheck: event.data.precheck, input: event.data.input };
       case 'EvidenceRequested':
         return decided(
           state,
@@ -113,7 +117,13 @@ export const assessmentDecider: Decider<AssessmentCommand, AssessmentEvent, Asse
         return [
           {
             type: 'AssessmentPrechecked',
-            data: { caseId: command.caseId, precheck: command.precheck, checkedAt: command.now },
+            data: {
+              caseId: command.caseId,
+              ...(command.applicantSubjectId ? { applicantSubjectId: command.applicantSubjectId } : {}),
+              input: command.input,
+              precheck: command.precheck,
+              checkedAt: command.now,
+            },
           },
         ];
       case 'CloseAssessment':

@@ -20,9 +20,13 @@ const check = (outcome: PrecheckResult['outcome']): PrecheckResult => ({
   ruleSetVersion: 0,
   rules: [{ rule: 'min-care-level', passed: outcome === 'likely-eligible', detail: 'care level 4' }],
 });
+const input = {
+  requestedServices: ['id-card'],
+  mobility: { careLevel: 4, disabilityMarks: [], permanentlyHomebound: true },
+};
 const prechecked = (outcome: PrecheckResult['outcome']): AssessmentEvent => ({
   type: 'AssessmentPrechecked',
-  data: { caseId, precheck: check(outcome), checkedAt: now },
+  data: { caseId, input, precheck: check(outcome), checkedAt: now },
 });
 const decide = (
   outcome: 'approve' | 'reject' | 'request-evidence',
@@ -47,7 +51,7 @@ describe('the assessment of a case', () => {
     it('records the first pre-check and awaits a decision', () => {
       spec
         .given([])
-        .when({ type: 'RecordPrecheck', caseId, precheck: check('likely-eligible'), now })
+        .when({ type: 'RecordPrecheck', caseId, input, precheck: check('likely-eligible'), now })
         .then([prechecked('likely-eligible')]);
       spec
         .given([prechecked('likely-eligible')])
@@ -108,7 +112,7 @@ describe('the assessment of a case', () => {
     it('takes a new pre-check when the case changes', () => {
       spec
         .given([prechecked('not-eligible')])
-        .when({ type: 'RecordPrecheck', caseId, precheck: check('likely-eligible'), now: later })
+        .when({ type: 'RecordPrecheck', caseId, input, precheck: check('likely-eligible'), now: later })
         .thenState({
           status: 'awaiting-decision',
           precheck: check('likely-eligible'),
@@ -130,7 +134,7 @@ describe('the assessment of a case', () => {
     it('keeps its decision when the case changes later', () => {
       spec
         .given([prechecked('likely-eligible'), approved])
-        .when({ type: 'RecordPrecheck', caseId, precheck: check('not-eligible'), now })
+        .when({ type: 'RecordPrecheck', caseId, input, precheck: check('not-eligible'), now })
         .then([]);
     });
     it('reopens a rejection once, by a new decision with a reason; not twice', () => {

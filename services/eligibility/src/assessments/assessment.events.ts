@@ -12,9 +12,28 @@ export const precheckResult = z.object({
 });
 const by = z.object({ decidedBy: z.string(), decidedAt: z.iso.datetime() });
 
+/** What the pre-check looked at, kept for re-checks when the case changes (mobility sealed per applicant). */
+export const precheckInput = z.object({
+  requestedServices: z.array(z.string()),
+  mobility: z
+    .object({
+      careLevel: z.number().int().nullable(),
+      disabilityMarks: z.array(z.string()),
+      permanentlyHomebound: z.boolean(),
+    })
+    .optional(),
+  institutionKind: z.string().optional(),
+});
+
 export const assessmentPrechecked = z.object({
   type: z.literal('AssessmentPrechecked'),
-  data: z.object({ caseId: z.string(), precheck: precheckResult, checkedAt: z.iso.datetime() }),
+  data: z.object({
+    caseId: z.string(),
+    applicantSubjectId: z.string().optional(),
+    input: precheckInput,
+    precheck: precheckResult,
+    checkedAt: z.iso.datetime(),
+  }),
 });
 export const evidenceRequested = z.object({
   type: z.literal('EvidenceRequested'),
@@ -49,3 +68,4 @@ export const assessmentEvent = z.discriminatedUnion('type', [
 ]);
 export type AssessmentEvent = z.infer<typeof assessmentEvent>;
 export type PrecheckResult = z.infer<typeof precheckResult>;
+export type PrecheckInputData = z.infer<typeof precheckInput>;
