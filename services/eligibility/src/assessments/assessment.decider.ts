@@ -159,6 +159,7 @@ export const assessmentDecider: Decider<AssessmentCommand, AssessmentEvent, Asse
                 type: 'NecessityConfirmed',
                 data: {
                   caseId: command.caseId,
+                  ruleSetVersion: state.precheck.ruleSetVersion,
                   ...(reason ? { reason } : {}),
                   ...(state.precheck.outcome === 'not-eligible' && override ? { override } : {}),
                   ...by,

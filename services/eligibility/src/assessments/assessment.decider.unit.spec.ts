@@ -66,7 +66,9 @@ describe('the assessment of a case', () => {
       spec
         .given([prechecked('likely-eligible')])
         .when(decide('approve'))
-        .then([{ type: 'NecessityConfirmed', data: { caseId, decidedBy: officer, decidedAt: later } }]);
+        .then([
+          { type: 'NecessityConfirmed', data: { caseId, ruleSetVersion: 0, decidedBy: officer, decidedAt: later } },
+        ]);
     });
     it('needs an override reason to approve against a not-eligible pre-check, and records it as an override', () => {
       spec
@@ -81,6 +83,7 @@ describe('the assessment of a case', () => {
             type: 'NecessityConfirmed',
             data: {
               caseId,
+              ruleSetVersion: 0,
               override: 'bedridden after a stroke, care level pending',
               decidedBy: officer,
               decidedAt: later,
@@ -123,7 +126,7 @@ describe('the assessment of a case', () => {
   describe('decided', () => {
     const approved: AssessmentEvent = {
       type: 'NecessityConfirmed',
-      data: { caseId, decidedBy: officer, decidedAt: later },
+      data: { caseId, ruleSetVersion: 0, decidedBy: officer, decidedAt: later },
     };
     it('refuses a second decision with 409 semantics', () => {
       spec

@@ -42,7 +42,13 @@ export const evidenceRequested = z.object({
 export const necessityConfirmed = z.object({
   type: z.literal('NecessityConfirmed'),
   data: z
-    .object({ caseId: z.string(), reason: z.string().optional(), override: z.string().optional() })
+    .object({
+      caseId: z.string(),
+      /** The rule set the decision was taken under (its pre-check's). */
+      ruleSetVersion: z.number().int().min(0),
+      reason: z.string().optional(),
+      override: z.string().optional(),
+    })
     .extend(by.shape),
 });
 export const caseRejected = z.object({

@@ -1,0 +1,105 @@
+/**
+ * intake.case.v1 → the assessment: a case opened or changed is pre-checked against the rule set in force on the day
+ * of the event; a withdrawn case closes its assessment. Idempotent: the command's idempotency key is the event's id,
+ * so a redelivered or replayed event changes nothing.
+ */
+import { intakeCaseContracts } from '@buergerkoffer/shared/contracts';
+import { type EventStore, handleCommand, loadStream, type StoredEvent } from '@buergerkoffer/shared/event-sourcing';
+import { type ConsumedEvent, idempotentHandler, type MessageHandler } from '@buergerkoffer/shared/messaging';
+import type { PersonalDataProtector } from '@buergerkoffer/shared/privacy';
+import { precheck } from '../../rules/precheck.ts';
+import { ruleSetInForce } from '../../rules/rule-set.decider.ts';
+import { loadRuleSets } from '../../rules/rule-set.store.ts';
+import type { AssessmentCommand } from '../assessment.commands.ts';
+import { assessmentDecider, toAssessmentStreamName } from '../assessment.decider.ts';
+import type { AssessmentEvent, PrecheckInputData } from '../assessment.events.ts';
+
+export const ELIGIBILITY_GROUP = 'eligibility';
+
+export const decodeAssessmentEvent = (event: StoredEvent): AssessmentEvent | undefined =>
+  [
+    'AssessmentPrechecked',
+    'EvidenceRequested',
+    'NecessityConfirmed',
+    'CaseRejected',
+    'AssessmentReopened',
+    'AssessmentClosed',
+  ].includes(event.type)
+    ? ({ type: event.type, data: event.data } as AssessmentEvent)
+    : undefined;
+
+export interface ConsumerDeps {
+  /** Eligibility's own store (personal data sealed on the way in). */
+  readonly store: EventStore;
+  /** Opens the sealed fields of intake's events (the shared key store). */
+  readonly protector: PersonalDataProtector;
+}
+
+type Mobility = NonNullable<PrecheckInputData['mobility']>;
+const isMobility = (value: unknown): value is Mobility =>
+  typeof value === 'object' && value !== null && 'permanentlyHomebound' in value && 'disabilityMarks' in value;
+
+export function caseEventsHandler(deps: ConsumerDeps): MessageHandler {
+  return idempotentHandler(ELIGIBILITY_GROUP, intakeCaseContracts, async (consumed: ConsumedEvent) => {
+    const { event, idempotencyKey, causationId } = consumed;
+    const data = event.data as Record<string, unknown> & { caseId: string };
+    const caseId = data.caseId;
+    const stream = toAssessmentStreamName(caseId);
+    const context = {
+      tenantId: event.tenant,
+      actor: { id: 'eligibility-precheck', role: 'system' },
+      caseId,
+      causationId,
+      idempotencyKey,
+    };
+    const run = (command: AssessmentCommand) =>
+      handleCommand(
+        { store: deps.store, decider: assessmentDecider, decode: decodeAssessmentEvent, stream, retries: 5 },
+        command,
+        context,
+      );
+    const checkWith = async (input: PrecheckInputData, applicantSubjectId: string | undefined) => {
+      const { state: ruleSets } = await loadRuleSets(deps.store, event.tenant);
+      const result = precheck(
+        {
+          requestedServices: input.requestedServices,
+          mobility: input.mobility,
+          ...(data.institutionId || input.institutionKind ? { institution: { kind: input.institutionKind } } : {}),
+        },
+        ruleSetInForce(ruleSets, event.time.slice(0, 10)),
+      );
+      const checked = { ...result, rules: [...result.rules] };
+      await run({ type: 'RecordPrecheck', caseId, applicantSubjectId, input, precheck: checked, now: event.time });
+    };
+
+    switch (event.type) {
+      case 'intake.case.opened.v1': {
+        const opened = (await deps.protector.open(event.tenant, event.id, { mobility: data.mobility as never })) as {
+          mobility?: unknown;
+        };
+        const mobility = isMobility(opened.mobility) ? opened.mobility : undefined;
+        const input: PrecheckInputData = {
+          requestedServices: data.requestedServices as string[],
+          ...(mobility && !data.institutionId ? { mobility } : {}),
+          ...(typeof data.institutionKind === 'string' ? { institutionKind: data.institutionKind } : {}),
+        };
+        await checkWith(input, typeof data.applicantSubjectId === 'string' ? data.applicantSubjectId : undefined);
+        return;
+      }
+      case 'intake.case.services-changed.v1': {
+        const { state } = await loadStream(deps.store, assessmentDecider, decodeAssessmentEvent, stream);
+        if (state.status === 'none') return; // the opening event comes first on the same partition
+        await checkWith(
+          { ...state.input, requestedServices: data.requestedServices as string[] },
+          state.applicantSubjectId,
+        );
+        return;
+      }
+      case 'intake.case.withdrawn.v1':
+        await run({ type: 'CloseAssessment', caseId, reason: 'case withdrawn', now: event.time });
+        return;
+      default:
+        return; // evidence is for the officer to look at; nothing to pre-check
+    }
+  });
+}
