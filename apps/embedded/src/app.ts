@@ -67,8 +67,20 @@ export async function buildEmbedded(deps: EmbeddedDeps) {
     }),
     { prefix: '/intake' },
   );
-  for (const s of [eligibility, scheduling, fieldkit, casefile])
-    await app.register(s.buildService(), { prefix: `/${s.name}` });
+  const eligibilityStore = new PersonalDataStore(measured, keyStore, eligibility.personalData);
+  await app.register(
+    eligibility.buildService({
+      store: eligibilityStore,
+      sealedStore: measured,
+      sql: store.sql,
+      checkpoints: new PostgresCheckpointStore(store.sql),
+      bus,
+      protector: eligibilityStore.protector,
+      now,
+    }),
+    { prefix: '/eligibility' },
+  );
+  for (const s of [scheduling, fieldkit, casefile]) await app.register(s.buildService(), { prefix: `/${s.name}` });
   for (const s of services) {
     app.get(`/${s.name}/healthz`, { config: { public: true }, schema: { hide: true } }, async () => ({
       service: s.name,

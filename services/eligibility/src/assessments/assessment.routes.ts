@@ -1,0 +1,119 @@
+/** The officers' side: the work queue, one assessment, and the necessity decision (If-Match). */
+import { handleCommand, loadStream } from '@buergerkoffer/shared/event-sourcing';
+import { HttpProblem, notFound, principalOf, type Role, requireRole } from '@buergerkoffer/shared/http';
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { EligibilityDeps } from '../deps.ts';
+import { type AssessmentState, assessmentDecider, toAssessmentStreamName } from './assessment.decider.ts';
+import { assessmentQueue } from './assessment-queue.projection.ts';
+import { decodeAssessmentEvent } from './integration/on-case-event.consumer.ts';
+
+const READERS: readonly Role[] = ['eligibility-officer', 'scheduler', 'auditor', 'admin', 'intake-agent'];
+const params = z.object({ caseId: z.uuid() });
+
+const view = (state: AssessmentState) => {
+  if (state.status === 'none') throw notFound();
+  return {
+    caseId: state.caseId,
+    status: state.status,
+    precheck: state.precheck,
+    decision: state.decision,
+  };
+};
+
+function expectedRevision(request: FastifyRequest): number {
+  const header = request.headers['if-match'];
+  if (typeof header !== 'string')
+    throw new HttpProblem(428, 'if-match-required', 'send If-Match with the ETag you read');
+  const match = /^(?:W\/)?"(-?\d+)"$/.exec(header.trim());
+  if (!match?.[1]) {
+    throw new HttpProblem(400, 'validation', 'If-Match must be an ETag such as W/"3"', {
+      errors: [{ field: 'headers.if-match', message: 'expected W/"<revision>"' }],
+    });
+  }
+  return Number(match[1]);
+}
+
+export const assessmentRoutes =
+  (deps: EligibilityDeps): FastifyPluginAsyncZod =>
+  async (app) => {
+    const load = async (request: FastifyRequest, caseId: string) => {
+      const stream = toAssessmentStreamName(caseId);
+      const [first] = await deps.store.readStream(stream, { limit: 1 });
+      if (!first || first.metadata.tenantId !== principalOf(request).tenantId)
+        throw notFound(`no assessment for case ${caseId}`);
+      return loadStream(deps.store, assessmentDecider, decodeAssessmentEvent, stream);
+    };
+
+    app.get(
+      '/assessments',
+      {
+        onRequest: requireRole(...READERS),
+        schema: {
+          tags: ['assessments'],
+          querystring: z.strictObject({
+            status: z
+              .enum(['awaiting-decision', 'evidence-requested', 'approved', 'rejected', 'closed'])
+              .default('awaiting-decision'),
+            page: z.coerce.number().int().min(1).default(1),
+            pageSize: z.coerce.number().int().min(1).max(200).default(50),
+          }),
+        },
+      },
+      async (request) => assessmentQueue(deps.sql, principalOf(request).tenantId, request.query),
+    );
+
+    app.get(
+      '/assessments/:caseId',
+      { onRequest: requireRole(...READERS), schema: { tags: ['assessments'], params } },
+      async (request, reply) => {
+        const { state, revision } = await load(request, request.params.caseId);
+        return reply.header('etag', `W/"${revision}"`).send(view(state));
+      },
+    );
+
+    app.post(
+      '/assessments/:caseId/decision',
+      {
+        onRequest: requireRole('eligibility-officer'),
+        schema: {
+          tags: ['assessments'],
+          params,
+          body: z.strictObject({
+            outcome: z.enum(['approve', 'reject', 'request-evidence']),
+            reason: z.string().trim().min(1).max(2_000).optional(),
+            override: z.string().trim().min(1).max(2_000).optional(),
+          }),
+        },
+      },
+      async (request, reply) => {
+        const { caseId } = request.params;
+        await load(request, caseId);
+        const principal = principalOf(request);
+        const result = await handleCommand(
+          {
+            store: deps.store,
+            decider: assessmentDecider,
+            decode: decodeAssessmentEvent,
+            stream: toAssessmentStreamName(caseId),
+          },
+          {
+            type: 'DecideNecessity',
+            caseId,
+            ...request.body,
+            decidedBy: principal.subject,
+            now: deps.now().toISOString(),
+          },
+          {
+            tenantId: principal.tenantId,
+            actor: { id: principal.subject, role: 'eligibility-officer' },
+            caseId,
+            correlationId: String(request.id),
+            expectedRevision: expectedRevision(request),
+          },
+        );
+        return reply.header('etag', `W/"${result.revision}"`).send(view(result.state));
+      },
+    );
+  };

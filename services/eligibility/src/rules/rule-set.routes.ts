@@ -1,0 +1,75 @@
+/** The rule sets over HTTP: read the one in force and the history; admins publish a new version. */
+import { handleCommand } from '@buergerkoffer/shared/event-sourcing';
+import { principalOf, type Role, requireRole } from '@buergerkoffer/shared/http';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { EligibilityDeps } from '../deps.ts';
+import { ruleSetDecider, ruleSetInForce, toRuleSetStreamName } from './rule-set.decider.ts';
+import { ruleSetRules } from './rule-set.events.ts';
+import { decodeRuleSetEvent, loadRuleSets } from './rule-set.store.ts';
+
+const STAFF: readonly Role[] = ['intake-agent', 'eligibility-officer', 'scheduler', 'auditor', 'admin'];
+
+export const ruleSetRoutes =
+  (deps: EligibilityDeps): FastifyPluginAsyncZod =>
+  async (app) => {
+    app.get(
+      '/rule-sets/current',
+      { onRequest: requireRole(...STAFF), schema: { tags: ['rule-sets'] } },
+      async (request) => {
+        const { state } = await loadRuleSets(deps.store, principalOf(request).tenantId);
+        const current = ruleSetInForce(state, deps.now().toISOString().slice(0, 10));
+        return { version: current.version, effectiveFrom: current.effectiveFrom, ...current.rules };
+      },
+    );
+
+    app.get('/rule-sets', { onRequest: requireRole(...STAFF), schema: { tags: ['rule-sets'] } }, async (request) => {
+      const { state } = await loadRuleSets(deps.store, principalOf(request).tenantId);
+      const today = deps.now().toISOString().slice(0, 10);
+      const inForce = ruleSetInForce(state, today).version;
+      return {
+        inForce,
+        versions: state.versions.map((v) => ({ version: v.version, effectiveFrom: v.effectiveFrom, ...v.rules })),
+      };
+    });
+
+    app.post(
+      '/rule-sets',
+      {
+        onRequest: requireRole('admin'),
+        schema: {
+          tags: ['rule-sets'],
+          body: z.strictObject({ effectiveFrom: z.iso.date() }).extend(ruleSetRules.shape),
+          response: { 201: z.object({ version: z.number(), effectiveFrom: z.string() }) },
+        },
+      },
+      async (request, reply) => {
+        const principal = principalOf(request);
+        const { effectiveFrom, ...rules } = request.body;
+        const result = await handleCommand(
+          {
+            store: deps.store,
+            decider: ruleSetDecider,
+            decode: decodeRuleSetEvent,
+            stream: toRuleSetStreamName(principal.tenantId),
+            retries: 3,
+          },
+          {
+            type: 'PublishRuleSet',
+            tenantId: principal.tenantId,
+            effectiveFrom,
+            rules,
+            publishedBy: principal.subject,
+            now: deps.now().toISOString(),
+          },
+          {
+            tenantId: principal.tenantId,
+            actor: { id: principal.subject, role: 'admin' },
+            correlationId: String(request.id),
+          },
+        );
+        const version = result.state.versions.at(-1)?.version ?? 0;
+        return reply.code(201).header('etag', `W/"${result.revision}"`).send({ version, effectiveFrom });
+      },
+    );
+  };
