@@ -131,12 +131,22 @@ describe('intake and eligibility, embedded', () => {
     });
     expect(again.statusCode).toBe(409);
     expect(again.json()).toMatchObject({ code: 'already-decided' });
-    const queue = await app.inject({
-      method: 'GET',
-      url: '/eligibility/assessments?status=approved',
-      headers: await auth('eligibility-officer'),
-    });
-    for (let i = 0; i < 100 && queue.json().total === 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    // The officers' queue (a projection) shows it as approved, and no longer as awaiting a decision.
+    const queue = async (status: string) =>
+      (
+        await app.inject({
+          method: 'GET',
+          url: `/eligibility/assessments?status=${status}`,
+          headers: await auth('eligibility-officer'),
+        })
+      ).json() as { items: { caseId: string }[] };
+    let approvedIds: string[] = [];
+    for (let i = 0; i < 100 && !approvedIds.includes(caseId); i++) {
+      approvedIds = (await queue('approved')).items.map((item) => item.caseId);
+      if (!approvedIds.includes(caseId)) await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+    expect(approvedIds).toContain(caseId);
+    expect((await queue('awaiting-decision')).items.map((item) => item.caseId)).not.toContain(caseId);
   });
 
   it('keeps today’s pre-checks under the old rules when a new rule set takes effect in the future', async () => {
