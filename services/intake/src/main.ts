@@ -27,7 +27,11 @@ const sql = pgSql({ connectionString: config.DATABASE_URL, max: 10 });
 const store = await PostgresEventStore.open(sql);
 const masterKey = parseMasterKey(config.PD_MASTER_KEY);
 const keyStore = await PostgresKeyStore.open(sql, masterKey);
-const bus = KafkaEventBus.connect({ brokers: config.KAFKA_BROKERS.split(','), clientId: name });
+// A 10 s session: after a crash the group rebalances within seconds, not half a minute.
+const bus = KafkaEventBus.connect(
+  { brokers: config.KAFKA_BROKERS.split(','), clientId: name },
+  { sessionTimeoutMs: 10_000 },
+);
 const verifier =
   config.AUTH_MODE === 'local'
     ? await LocalKeys.loadOrCreate(config.AUTH_LOCAL_KEY_DIR ?? '.')

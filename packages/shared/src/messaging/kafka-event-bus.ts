@@ -151,7 +151,9 @@ export class KafkaEventBus implements EventBus {
     const removeJoinListener = consumer.on(consumer.events.GROUP_JOIN, () => joined());
     await consumer.connect();
     await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true });
-    await consumer.run({
+    // run() resolves only once the group is joined, which after a crash waits for the dead member's session to
+    // expire: not awaited here, so a starting service is not held up; `ready` says when the consumer has joined.
+    const running = consumer.run({
       autoCommit: true,
       autoCommitInterval: this.#options.autoCommitIntervalMs ?? 1_000,
       autoCommitThreshold: this.#options.autoCommitThreshold ?? 1_000,
@@ -184,6 +186,9 @@ export class KafkaEventBus implements EventBus {
         // Returning resolves the offset: kafkajs commits it. Throwing (DeliveryAbandoned) leaves it uncommitted.
       },
     });
+    running.catch((error: unknown) => {
+      if (!stopping) process.emitWarning(`consumer ${options.groupId} failed to start: ${String(error)}`);
+    });
     const handle: Consumer = {
       groupId: options.groupId,
       ready,
@@ -192,6 +197,7 @@ export class KafkaEventBus implements EventBus {
         stopping = true;
         removeJoinListener();
         joined();
+        await running.catch(() => undefined);
         await consumer.disconnect();
         this.#consumers.delete(handle);
       },
