@@ -10,7 +10,13 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import {
+  ELIGIBILITY_ASSESSMENT_TOPIC,
+  eligibilityAssessmentContracts,
+  fromKafkaRecord,
+} from '@buergerkoffer/shared/contracts';
 import { LocalKeys, type Role } from '@buergerkoffer/shared/http';
+import { KafkaEventBus } from '@buergerkoffer/shared/messaging';
 import { describeWith, infra, useTestDatabase } from '@buergerkoffer/shared/testing';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -53,7 +59,9 @@ describeWith('postgres', 'intake and eligibility as separate processes', (server
   }
 
   describe('on PostgreSQL and Kafka, with eligibility killed mid-flow', () => {
-    it('assesses every case exactly once, in causal order, and reports the pre-check latency', { timeout: 300_000 }, async () => {
+    it('assesses every case exactly once, in causal order, and reports the pre-check latency', {
+      timeout: 300_000,
+    }, async () => {
       if (!kafka.available) throw new Error(`Kafka is required here: ${kafka.reason}`);
       const keyDir = await mkdtemp(join(tmpdir(), 'bk-flow-e2e-'));
       dirs.push(keyDir);
@@ -159,6 +167,25 @@ describeWith('postgres', 'intake and eligibility as separate processes', (server
         expect(types).toEqual(['CaseOpened', 'AssessmentPrechecked', 'NecessityConfirmed']);
         const opened = history.rows.find((r) => r.type === 'CaseOpened');
         expect(history.rows.find((r) => r.type === 'AssessmentPrechecked')?.causation).toBe(opened?.id);
+
+        // Scheduling will act on eligibility.assessment.v1: the approval is there, with its rule-set version.
+        const bus = KafkaEventBus.connect({ brokers: kafka.url.split(','), clientId: 'e2e-scheduling' });
+        const seen: string[] = [];
+        const reader = await bus.subscribe(
+          { groupId: `e2e-scheduling-${randomBytes(3).toString('hex')}`, topics: [ELIGIBILITY_ASSESSMENT_TOPIC] },
+          async (message) => {
+            if (message.key !== caseId) return;
+            const event = fromKafkaRecord(message, eligibilityAssessmentContracts);
+            seen.push(
+              `${event.type}:${JSON.stringify((event.data as { ruleSetVersion?: number }).ruleSetVersion ?? (event.data as { precheck?: { ruleSetVersion: number } }).precheck?.ruleSetVersion)}`,
+            );
+          },
+        );
+        const until = Date.now() + 30_000;
+        while (seen.length < 2 && Date.now() < until) await sleep(50);
+        await reader.stop();
+        await bus.close();
+        expect(seen).toEqual(['eligibility.assessment.prechecked.v1:0', 'eligibility.assessment.approved.v1:0']);
       } finally {
         await client.end();
       }

@@ -25,7 +25,12 @@ export const eligibilityApprovedV1 = z.object({
   override: z.boolean(),
   decidedAt: z.iso.datetime(),
 });
-export const eligibilityRejectedV1 = z.object({ caseId: z.string(), reason: z.string(), decidedAt: z.iso.datetime() });
+export const eligibilityRejectedV1 = z.object({
+  caseId: z.string(),
+  ruleSetVersion: z.number().int().min(0),
+  reason: z.string(),
+  decidedAt: z.iso.datetime(),
+});
 
 export const eligibilityAssessmentContracts = {
   'eligibility.assessment.prechecked.v1': eligibilityPrecheckedV1,

@@ -169,7 +169,13 @@ export const assessmentDecider: Decider<AssessmentCommand, AssessmentEvent, Asse
           }
           case 'reject':
             if (!reason) throw new ReasonRequired('a rejection records its reason');
-            return [...reopen, { type: 'CaseRejected', data: { caseId: command.caseId, reason, ...by } }];
+            return [
+              ...reopen,
+              {
+                type: 'CaseRejected',
+                data: { caseId: command.caseId, ruleSetVersion: state.precheck.ruleSetVersion, reason, ...by },
+              },
+            ];
           case 'request-evidence':
             if (!reason) throw new ReasonRequired('say which evidence is missing');
             return [...reopen, { type: 'EvidenceRequested', data: { caseId: command.caseId, missing: reason, ...by } }];

@@ -41,7 +41,7 @@ const decide = (
 });
 const rejected: AssessmentEvent = {
   type: 'CaseRejected',
-  data: { caseId, reason: 'not necessary', decidedBy: officer, decidedAt: later },
+  data: { caseId, ruleSetVersion: 0, reason: 'not necessary', decidedBy: officer, decidedAt: later },
 };
 
 describe('the assessment of a case', () => {

@@ -53,7 +53,9 @@ export const necessityConfirmed = z.object({
 });
 export const caseRejected = z.object({
   type: z.literal('CaseRejected'),
-  data: z.object({ caseId: z.string(), reason: z.string().min(1) }).extend(by.shape),
+  data: z
+    .object({ caseId: z.string(), ruleSetVersion: z.number().int().min(0), reason: z.string().min(1) })
+    .extend(by.shape),
 });
 export const assessmentReopened = z.object({
   type: z.literal('AssessmentReopened'),

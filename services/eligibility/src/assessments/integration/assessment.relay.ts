@@ -58,6 +58,7 @@ export function toIntegrationEvents(event: StoredEvent): RelayRoute[] {
     case 'CaseRejected':
       return route('eligibility.assessment.rejected.v1', {
         caseId: data.caseId,
+        ruleSetVersion: data.ruleSetVersion ?? 0,
         reason: data.reason,
         decidedAt: data.decidedAt,
       });
