@@ -1,90 +1,22 @@
-/**
- * The eligibility service on its own: config → logger → PostgreSQL store and key store, Kafka → HTTP app → listen →
- * graceful shutdown (the consumer finishes its message and commits, the relay and projection stop, connections close).
- */
-import { ConfigError, parseConfig } from '@buergerkoffer/shared/config';
-import { PostgresCheckpointStore, PostgresEventStore, pgSql } from '@buergerkoffer/shared/event-sourcing';
-import { createHttpApp, LocalKeys, oidcVerifier } from '@buergerkoffer/shared/http';
-import { KafkaEventBus } from '@buergerkoffer/shared/messaging';
-import { createLogger, startTracing, withStoreMetrics } from '@buergerkoffer/shared/observability';
-import { PersonalDataStore, PostgresKeyStore, parseMasterKey } from '@buergerkoffer/shared/privacy';
-import { configSchema } from './config.ts';
+/** The eligibility service on its own (distributed mode): the shared runtime with eligibility's plugin. */
+import { runService } from '@buergerkoffer/shared/http';
+import { PersonalDataStore } from '@buergerkoffer/shared/privacy';
 import { buildService, name, personalData } from './service.ts';
 
-let config: ReturnType<typeof parseConfig<typeof configSchema>>;
-try {
-  config = parseConfig(configSchema, process.env);
-} catch (error) {
-  if (!(error instanceof ConfigError)) throw error;
-  process.stderr.write(`${error.message}\n`);
-  process.exit(78);
-}
-
-const tracing = startTracing({ serviceName: name });
-const logger = createLogger({ service: name, level: config.LOG_LEVEL });
-const sql = pgSql({ connectionString: config.DATABASE_URL, max: 10 });
-const store = await PostgresEventStore.open(sql);
-const keyStore = await PostgresKeyStore.open(sql, parseMasterKey(config.PD_MASTER_KEY));
-// A 10 s session: after a crash the group rebalances within seconds, not half a minute.
-const bus = KafkaEventBus.connect(
-  { brokers: config.KAFKA_BROKERS.split(','), clientId: name },
-  { sessionTimeoutMs: 10_000 },
-);
-const verifier =
-  config.AUTH_MODE === 'local'
-    ? await LocalKeys.loadOrCreate(config.AUTH_LOCAL_KEY_DIR ?? '.')
-    : oidcVerifier({
-        issuer: config.OIDC_ISSUER ?? '',
-        audience: config.OIDC_AUDIENCE ?? '',
-        jwksUri: config.OIDC_JWKS_URI ?? '',
-      });
-
-const app = await createHttpApp({
-  logger,
-  verifier,
-  sql,
-  openapi: { title: 'Bürgerkoffer eligibility', version: '0.1.0' },
-  rateLimit: { max: config.RATE_LIMIT_PER_MINUTE, timeWindowMs: 60_000 },
-  readiness: async () => ({
-    eventStore: await store.headPosition().then(
-      () => true,
-      () => false,
-    ),
-    bus: await bus.isReachable(),
-  }),
+await runService({
+  name,
+  title: 'Bürgerkoffer eligibility',
+  defaultPort: 3102,
+  build: (deps) => {
+    const store = new PersonalDataStore(deps.store, deps.keyStore, personalData);
+    return buildService({
+      store,
+      sealedStore: deps.store,
+      sql: deps.sql,
+      checkpoints: deps.checkpoints,
+      bus: deps.bus,
+      protector: store.protector,
+      now: deps.now,
+    });
+  },
 });
-const measured = withStoreMetrics(store, app.metrics);
-const protectedStore = new PersonalDataStore(measured, keyStore, personalData);
-await app.register(
-  buildService({
-    store: protectedStore,
-    sealedStore: measured,
-    sql,
-    checkpoints: new PostgresCheckpointStore(sql),
-    bus,
-    protector: protectedStore.protector,
-    now: () => new Date(),
-  }),
-);
-
-let closing = false;
-const shutdown = async (signal: string) => {
-  if (closing) return;
-  closing = true;
-  logger.info({ signal }, 'shutting down');
-  const force = setTimeout(() => process.exit(1), 15_000).unref();
-  await app.close(); // stops the consumer (commits what it handled), the relay and the projection
-  await bus.close();
-  await store.close();
-  await tracing.shutdown();
-  clearTimeout(force);
-  process.exit(0);
-};
-process.once('SIGINT', () => void shutdown('SIGINT'));
-process.once('SIGTERM', () => void shutdown('SIGTERM'));
-
-await app.listen({ port: config.PORT, host: config.HOST });
-const address = app.server.address();
-const port = typeof address === 'object' && address ? address.port : config.PORT;
-logger.info({ port }, 'eligibility listening');
-process.stdout.write(`eligibility listening on http://${config.HOST}:${port}\n`);

@@ -17,7 +17,7 @@ import {
 } from '@buergerkoffer/shared/contracts';
 import { LocalKeys, type Role } from '@buergerkoffer/shared/http';
 import { KafkaEventBus } from '@buergerkoffer/shared/messaging';
-import { describeWith, infra, useTestDatabase } from '@buergerkoffer/shared/testing';
+import { describeWithAll, useTestDatabase } from '@buergerkoffer/shared/testing';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -27,9 +27,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const percentile = (values: number[], p: number) =>
   [...values].sort((a, b) => a - b)[Math.min(values.length - 1, Math.floor((p / 100) * values.length))] ?? Number.NaN;
 
-describeWith('postgres', 'intake and eligibility as separate processes', (serverUrl) => {
-  const db = useTestDatabase(serverUrl);
-  const kafka = infra('kafka');
+describeWithAll(['postgres', 'kafka'], 'intake and eligibility as separate processes', (urls) => {
+  const db = useTestDatabase(urls.postgres);
+  const kafka = { url: urls.kafka };
   const children: ChildProcess[] = [];
   const dirs: string[] = [];
   afterAll(async () => {
@@ -62,7 +62,6 @@ describeWith('postgres', 'intake and eligibility as separate processes', (server
     it('assesses every case exactly once, in causal order, and reports the pre-check latency', {
       timeout: 300_000,
     }, async () => {
-      if (!kafka.available) throw new Error(`Kafka is required here: ${kafka.reason}`);
       const keyDir = await mkdtemp(join(tmpdir(), 'bk-flow-e2e-'));
       dirs.push(keyDir);
       const keys = await LocalKeys.loadOrCreate(keyDir);

@@ -12,15 +12,15 @@ import { fileURLToPath } from 'node:url';
 import { fromKafkaRecord, INTAKE_CASE_TOPIC, intakeCaseContracts } from '@buergerkoffer/shared/contracts';
 import { LocalKeys } from '@buergerkoffer/shared/http';
 import { type IncomingMessage, KafkaEventBus } from '@buergerkoffer/shared/messaging';
-import { describeWith, infra, useTestDatabase } from '@buergerkoffer/shared/testing';
+import { describeWithAll, useTestDatabase } from '@buergerkoffer/shared/testing';
 import pg from 'pg';
 import { afterAll, describe, expect, it } from 'vitest';
 
 const main = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
-describeWith('postgres', 'the intake service as its own process', (serverUrl) => {
-  const db = useTestDatabase(serverUrl);
-  const kafka = infra('kafka');
+describeWithAll(['postgres', 'kafka'], 'the intake service as its own process', (urls) => {
+  const db = useTestDatabase(urls.postgres);
+  const kafka = { url: urls.kafka };
   const children: ChildProcess[] = [];
   const dirs: string[] = [];
   afterAll(async () => {
@@ -30,7 +30,6 @@ describeWith('postgres', 'the intake service as its own process', (serverUrl) =>
 
   describe('on PostgreSQL and Kafka', () => {
     it('opens a case over HTTP, publishes it on intake.case.v1, keeps names out of the tables, and stops on SIGTERM', async () => {
-      if (!kafka.available) throw new Error(`Kafka is required here: ${kafka.reason}`);
       const keyDir = await mkdtemp(join(tmpdir(), 'bk-intake-e2e-'));
       dirs.push(keyDir);
       const keys = await LocalKeys.loadOrCreate(keyDir);

@@ -11,6 +11,7 @@ export {
   requireRole,
   type TokenVerifier,
 } from './auth.ts';
+export { etag, ifMatchRevision } from './concurrency.ts';
 export { registerIdempotency } from './idempotency.ts';
 export { registerMetrics } from './metrics.ts';
 export {
@@ -27,3 +28,4 @@ export {
   unauthorized,
 } from './problem.ts';
 export { createHttpApp, type HttpApp, type HttpAppOptions } from './server.ts';
+export { type RuntimeDeps, runService, type ServiceConfig, serviceEnvSchema } from './service-runtime.ts';

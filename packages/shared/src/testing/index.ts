@@ -14,4 +14,4 @@ export {
 } from './infra.ts';
 export { type TestKafka, useTestKafka } from './kafka.ts';
 export { createDatabase, type TestDatabase, useTestDatabase, withDatabase } from './postgres.ts';
-export { describeWith, infra } from './requirements.ts';
+export { describeWith, describeWithAll, infra } from './requirements.ts';

@@ -19,3 +19,20 @@ export function describeWith(name: InfraName, title: string, body: (url: string)
     describe.skipIf(true)(`${title} — NOT RUN: ${name} unavailable (${resolved.reason})`, () => body(''));
   }
 }
+
+/** Like describeWith, for suites that need several components (e.g. Kafka and PostgreSQL): runs only where all are. */
+export function describeWithAll(
+  names: readonly InfraName[],
+  title: string,
+  body: (urls: Readonly<Record<InfraName, string>>) => void,
+): void {
+  const urls: Record<InfraName, string> = { kafka: '', postgres: '', kurrentdb: '' };
+  const missing: string[] = [];
+  for (const name of names) {
+    const resolved = infra(name);
+    if (resolved.available) urls[name] = resolved.url;
+    else missing.push(`${name} (${resolved.reason})`);
+  }
+  if (missing.length === 0) describe(title, () => body(urls));
+  else describe.skipIf(true)(`${title} — NOT RUN: unavailable: ${missing.join('; ')}`, () => body(urls));
+}

@@ -1,6 +1,6 @@
 /** The officers' side: the work queue, one assessment, and the necessity decision (If-Match). */
 import { handleCommand, loadStream } from '@buergerkoffer/shared/event-sourcing';
-import { HttpProblem, notFound, principalOf, type Role, requireRole } from '@buergerkoffer/shared/http';
+import { etag, ifMatchRevision, notFound, principalOf, type Role, requireRole } from '@buergerkoffer/shared/http';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -21,19 +21,6 @@ const view = (state: AssessmentState) => {
     decision: state.decision,
   };
 };
-
-function expectedRevision(request: FastifyRequest): number {
-  const header = request.headers['if-match'];
-  if (typeof header !== 'string')
-    throw new HttpProblem(428, 'if-match-required', 'send If-Match with the ETag you read');
-  const match = /^(?:W\/)?"(-?\d+)"$/.exec(header.trim());
-  if (!match?.[1]) {
-    throw new HttpProblem(400, 'validation', 'If-Match must be an ETag such as W/"3"', {
-      errors: [{ field: 'headers.if-match', message: 'expected W/"<revision>"' }],
-    });
-  }
-  return Number(match[1]);
-}
 
 export const assessmentRoutes =
   (deps: EligibilityDeps): FastifyPluginAsyncZod =>
@@ -69,7 +56,7 @@ export const assessmentRoutes =
       { onRequest: requireRole(...READERS), schema: { tags: ['assessments'], params } },
       async (request, reply) => {
         const { state, revision } = await load(request, request.params.caseId);
-        return reply.header('etag', `W/"${revision}"`).send(view(state));
+        return reply.header('etag', etag(revision)).send(view(state));
       },
     );
 
@@ -110,10 +97,10 @@ export const assessmentRoutes =
             actor: { id: principal.subject, role: 'eligibility-officer' },
             caseId,
             correlationId: String(request.id),
-            expectedRevision: expectedRevision(request),
+            expectedRevision: ifMatchRevision(request),
           },
         );
-        return reply.header('etag', `W/"${result.revision}"`).send(view(result.state));
+        return reply.header('etag', etag(result.revision)).send(view(result.state));
       },
     );
   };

@@ -3,7 +3,15 @@
  * reads and writes answer `ETag: W/"<revision>"`, changes require `If-Match`, a stale one is a 412.
  */
 import { type EventStore, handleCommand, loadStream, type Sql, uuidv7 } from '@buergerkoffer/shared/event-sourcing';
-import { HttpProblem, notFound, type Principal, principalOf, type Role, requireRole } from '@buergerkoffer/shared/http';
+import {
+  etag,
+  ifMatchRevision,
+  notFound,
+  type Principal,
+  principalOf,
+  type Role,
+  requireRole,
+} from '@buergerkoffer/shared/http';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -71,23 +79,6 @@ const caseView = z.object({
   openedAt: z.string(),
   withdrawnReason: z.string().optional(),
 });
-
-const etag = (revision: number) => `W/"${revision}"`;
-
-/** If-Match → the revision the caller saw; required for changes (428 without it). */
-function expectedRevision(request: FastifyRequest): number {
-  const header = request.headers['if-match'];
-  if (typeof header !== 'string') {
-    throw new HttpProblem(428, 'if-match-required', 'send If-Match with the ETag you read');
-  }
-  const match = /^(?:W\/)?"(-?\d+)"$/.exec(header.trim());
-  if (!match?.[1]) {
-    throw new HttpProblem(400, 'validation', 'If-Match must be an ETag such as W/"3"', {
-      errors: [{ field: 'headers.if-match', message: 'expected W/"<revision>"' }],
-    });
-  }
-  return Number(match[1]);
-}
 
 /** The case of the caller's tenant, or 404 — another tenant's case answers as if it did not exist. */
 async function loadCase(store: EventStore, caseId: string, principal: Principal) {
@@ -188,7 +179,7 @@ export const caseRoutes =
     /** Loads the caller's case (404 across tenants), then applies the change at the If-Match revision. */
     const change = async (request: FastifyRequest, caseId: string, command: CaseCommand) => {
       await loadCase(deps.store, caseId, principalOf(request));
-      const expected = expectedRevision(request);
+      const expected = ifMatchRevision(request);
       const result = await run(request, caseId, command, expected);
       return { etag: etag(result.revision), body: view(result.state) };
     };
