@@ -113,7 +113,10 @@ describeWith('postgres', 'commit order on the PostgreSQL server', (serverUrl) =>
 
       const { seen, slowPosition, fastPositions } = await interleave(db.url);
       expect(fastPositions.every((p) => p > slowPosition)).toBe(true);
-      expect(seen.map((e) => e.type).sort()).toEqual(['Fast1', 'Fast2', 'Fast3']);
+      // Without the lock the slow event is lost for good (and, depending on timing, a fast one may be too).
+      const types = seen.map((e) => e.type);
+      expect(types).not.toContain('Slow');
+      expect(types.length).toBeLessThan(4);
     });
   });
 });
