@@ -15,7 +15,7 @@ export { deterministicId } from './deterministic-id.ts';
 export * from './errors.ts';
 export { canonicalJson, chainHash, contentHash, type VerifyResult, verifyStream } from './hashing.ts';
 export { uuidv7 } from './ids.ts';
-export { COMMIT_ORDER_LOCK, migrate, migrations } from './postgres/migrations.ts';
+export { COMMIT_ORDER_LOCK, ensureSchema, migrate, migrations } from './postgres/migrations.ts';
 export {
   PostgresCheckpointStore,
   PostgresEventStore,

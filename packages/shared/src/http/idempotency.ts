@@ -8,6 +8,7 @@
 import { createHash } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { canonicalJson } from '../event-sourcing/hashing.ts';
+import { ensureSchema } from '../event-sourcing/postgres/migrations.ts';
 import type { Sql } from '../event-sourcing/postgres/sql.ts';
 import { HttpProblem } from './problem.ts';
 
@@ -34,7 +35,7 @@ declare module 'fastify' {
 }
 
 export async function registerIdempotency(app: FastifyInstance, sql: Sql): Promise<void> {
-  await sql.exec(SCHEMA);
+  await ensureSchema(sql, SCHEMA);
   let requests = 0;
 
   const hashOf = (request: FastifyRequest) =>

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { MIGRATION_LOCK } from '../event-sourcing/postgres/migrations.ts';
+import { ensureSchema } from '../event-sourcing/postgres/migrations.ts';
 import type { Sql } from '../event-sourcing/postgres/sql.ts';
 import { unwrapKey, wrapKey } from './crypto.ts';
 
@@ -53,10 +53,7 @@ export class PostgresKeyStore implements KeyStore {
   }
 
   static async open(sql: Sql, masterKey: Buffer, options: { cacheMs?: number } = {}): Promise<PostgresKeyStore> {
-    await sql.transaction(async (tx) => {
-      if (sql.dialect === 'postgres') await tx.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
-      await tx.exec(SCHEMA);
-    });
+    await ensureSchema(sql, SCHEMA);
     return new PostgresKeyStore(sql, masterKey, options.cacheMs ?? 60_000);
   }
 

@@ -2,6 +2,7 @@
 import {
   type CheckpointStore,
   type EventStore,
+  ensureSchema,
   type Sql,
   type Subscription,
   subscribeFromCheckpoint,
@@ -31,7 +32,7 @@ export async function startAssessmentQueue(deps: {
   sql: Sql;
   checkpoints: CheckpointStore;
 }): Promise<Subscription> {
-  await deps.sql.exec(SCHEMA);
+  await ensureSchema(deps.sql, SCHEMA);
   return subscribeFromCheckpoint(
     deps.store,
     deps.checkpoints,

@@ -7,6 +7,7 @@ import { createHmac } from 'node:crypto';
 import {
   type CheckpointStore,
   type EventStore,
+  ensureSchema,
   type Sql,
   type Subscription,
   subscribeFromCheckpoint,
@@ -62,7 +63,7 @@ export interface CaseListDeps {
 }
 
 export async function startCaseListProjection(deps: CaseListDeps): Promise<Subscription> {
-  await deps.sql.exec(SCHEMA);
+  await ensureSchema(deps.sql, SCHEMA);
   return subscribeFromCheckpoint(
     deps.store,
     deps.checkpoints,

@@ -205,3 +205,14 @@ export async function migrate(sql: Sql): Promise<number[]> {
   });
   return applied;
 }
+
+/**
+ * Runs idempotent DDL (`create table if not exists …`) under the migration lock: several processes starting at once
+ * on a fresh database would otherwise race on the catalogue (duplicate pg_type entries).
+ */
+export async function ensureSchema(sql: Sql, ddl: string): Promise<void> {
+  await sql.transaction(async (tx) => {
+    if (sql.dialect === 'postgres') await tx.query('select pg_advisory_xact_lock($1)', [MIGRATION_LOCK]);
+    await tx.exec(ddl);
+  });
+}
