@@ -3,6 +3,7 @@
  */
 import { resolve } from 'node:path';
 import { ConfigError, parseConfig } from '@buergerkoffer/shared/config';
+import { onShutdown } from '@buergerkoffer/shared/http';
 import { createLogger, startTracing } from '@buergerkoffer/shared/observability';
 import { buildEmbedded } from './app.ts';
 import { configSchema } from './config.ts';
@@ -21,19 +22,10 @@ const logger = createLogger({ service: 'embedded', level: config.LOG_LEVEL });
 const dataDir = resolve(config.DATA_DIR);
 const app = await buildEmbedded({ logger, dataDir });
 
-let closing = false;
-const shutdown = async (signal: string) => {
-  if (closing) return;
-  closing = true;
-  logger.info({ signal }, 'shutting down');
-  const force = setTimeout(() => process.exit(1), 10_000).unref();
+onShutdown(logger, 10_000, async () => {
   await app.close();
   await tracing.shutdown();
-  clearTimeout(force);
-  process.exit(0);
-};
-process.once('SIGINT', () => void shutdown('SIGINT'));
-process.once('SIGTERM', () => void shutdown('SIGTERM'));
+});
 
 await app.listen({ port: config.PORT, host: config.HOST });
 const address = app.server.address();

@@ -2,18 +2,9 @@
  * The services the mobile office offers on site (domain.md, "the catalogue"): stable ids, what the kit needs, what
  * the citizen brings, typical minutes. Reference data: deciders receive it, they never import I/O.
  */
-export const SERVICE_IDS = [
-  'id-card',
-  'passport',
-  'provisional-id',
-  'eid-update',
-  'registration',
-  'conduct-certificate',
-  'certified-copy',
-  'registration-certificate',
-  'life-certificate',
-] as const;
-export type ServiceId = (typeof SERVICE_IDS)[number];
+import { SERVICE_IDS, type ServiceId } from '@buergerkoffer/shared/contracts';
+
+export { SERVICE_IDS, type ServiceId };
 
 export type KitDevice =
   | 'notebook'

@@ -1,3 +1,4 @@
+export { SERVICE_IDS, type ServiceId } from './catalogue.ts';
 export {
   type ContractRegistry,
   ContractViolation,

@@ -28,4 +28,4 @@ export {
   unauthorized,
 } from './problem.ts';
 export { createHttpApp, type HttpApp, type HttpAppOptions } from './server.ts';
-export { type RuntimeDeps, runService, type ServiceConfig, serviceEnvSchema } from './service-runtime.ts';
+export { onShutdown, type RuntimeDeps, runService, type ServiceConfig, serviceEnvSchema } from './service-runtime.ts';

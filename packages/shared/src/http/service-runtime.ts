@@ -12,7 +12,7 @@ import type { Sql } from '../event-sourcing/postgres/sql.ts';
 import { pgSql } from '../event-sourcing/postgres/sql.ts';
 import type { CheckpointStore, EventStore } from '../event-sourcing/types.ts';
 import { KafkaEventBus } from '../messaging/kafka-event-bus.ts';
-import { createLogger } from '../observability/logger.ts';
+import { createLogger, type Logger } from '../observability/logger.ts';
 import { withStoreMetrics } from '../observability/store-metrics.ts';
 import { startTracing } from '../observability/tracing.ts';
 import { parseMasterKey } from '../privacy/crypto.ts';
@@ -68,6 +68,24 @@ export interface RuntimeDeps {
   readonly masterKey: Buffer;
   readonly bus: KafkaEventBus;
   readonly now: () => Date;
+}
+
+/**
+ * On SIGTERM or SIGINT: run `close` once, then exit 0; exit 1 if it takes longer than `timeoutMs`.
+ */
+export function onShutdown(logger: Logger, timeoutMs: number, close: () => Promise<void>): void {
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), timeoutMs).unref();
+    await close();
+    clearTimeout(force);
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
 export async function runService(options: {
@@ -129,21 +147,12 @@ export async function runService(options: {
   };
   await app.register(options.build(deps));
 
-  let closing = false;
-  const shutdown = async (signal: string) => {
-    if (closing) return;
-    closing = true;
-    logger.info({ signal }, 'shutting down');
-    const force = setTimeout(() => process.exit(1), 15_000).unref();
+  onShutdown(logger, 15_000, async () => {
     await app.close(); // the service's consumers finish and commit, its relays and projections stop
     await bus.close();
     await store.close();
     await tracing.shutdown();
-    clearTimeout(force);
-    process.exit(0);
-  };
-  process.once('SIGINT', () => void shutdown('SIGINT'));
-  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+  });
 
   await app.listen({ port: config.PORT, host: config.HOST });
   const address = app.server.address();

@@ -3,19 +3,8 @@
  * Other cities' variants are data, not code: another minimum care level, other marks, temporary immobility with an
  * urgent matter, other institution kinds, fewer services.
  */
+import { SERVICE_IDS } from '@buergerkoffer/shared/contracts';
 import { z } from 'zod';
-
-export const SERVICE_IDS = [
-  'id-card',
-  'passport',
-  'provisional-id',
-  'eid-update',
-  'registration',
-  'conduct-certificate',
-  'certified-copy',
-  'registration-certificate',
-  'life-certificate',
-] as const;
 
 export const institutionKinds = z.enum(['care-home', 'assisted-living', 'hospital', 'prison', 'other']);
 
