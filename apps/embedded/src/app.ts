@@ -80,7 +80,8 @@ export async function buildEmbedded(deps: EmbeddedDeps) {
     }),
     { prefix: '/eligibility' },
   );
-  for (const s of [scheduling, fieldkit, casefile]) await app.register(s.buildService(), { prefix: `/${s.name}` });
+  await app.register(casefile.buildService({ store: measured, keyStore, sql: store.sql, now }), { prefix: '/casefile' });
+  for (const s of [scheduling, fieldkit]) await app.register(s.buildService(), { prefix: `/${s.name}` });
   for (const s of services) {
     app.get(`/${s.name}/healthz`, { config: { public: true }, schema: { hide: true } }, async () => ({
       service: s.name,

