@@ -4,12 +4,50 @@
  * that could disagree with it.
  */
 import type { FastifyPluginAsync } from 'fastify';
+import { Gauge } from 'prom-client';
 import type { CasefileDeps } from './deps.ts';
+import { feedRoutes } from './feeds/feed.routes.ts';
+import { FeedHub } from './feeds/feed-hub.ts';
+import { historyRoutes } from './history/history.routes.ts';
 
 export type { CasefileDeps, FeedOptions } from './deps.ts';
 
 export const name = 'casefile';
 
 export const buildService =
-  (_deps: CasefileDeps): FastifyPluginAsync =>
-  async () => {};
+  (deps: CasefileDeps): FastifyPluginAsync =>
+  async (app) => {
+    const hub = new FeedHub(
+      deps.store,
+      {
+        ...(deps.feeds?.heartbeatMs ? { heartbeatMs: deps.feeds.heartbeatMs } : {}),
+        ...(deps.feeds?.maxBufferedBytes ? { maxBufferedBytes: deps.feeds.maxBufferedBytes } : {}),
+        ...(deps.feeds?.retryMs ? { retryMs: deps.feeds.retryMs } : {}),
+        ...(deps.feeds?.recentEvents ? { recentEvents: deps.feeds.recentEvents } : {}),
+      },
+      app.log,
+    );
+    if (app.hasDecorator('metrics')) {
+      new Gauge({
+        name: 'casefile_feed_clients',
+        help: 'Clients connected to live feeds (SSE)',
+        registers: [app.metrics],
+        collect() {
+          this.set(hub.clients);
+        },
+      });
+      new Gauge({
+        name: 'casefile_feed_overflows',
+        help: 'Feed clients disconnected for not keeping up, since start',
+        registers: [app.metrics],
+        collect() {
+          this.set(hub.overflows);
+        },
+      });
+    }
+    app.addHook('onReady', async () => hub.start());
+    // Before the server closes: open streams would otherwise hold the shutdown until their clients leave.
+    app.addHook('preClose', async () => hub.stop());
+    await app.register(historyRoutes(deps));
+    await app.register(feedRoutes(deps, hub));
+  };

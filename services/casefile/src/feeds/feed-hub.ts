@@ -1,0 +1,257 @@
+/**
+ * Live feeds for staff UIs as Server-Sent Events. One store subscription per process (the hub) fans events out to
+ * every connected client; each client's SSE id is the event's global position, so a client resuming with
+ * `Last-Event-ID` gets exactly the events after it: first from the hub's recent-events ring or, further back, from
+ * the store (up to the position the hub had delivered when the client registered), then live events queued since
+ * registration. Positions only grow, so nothing is missed between the two and nothing is sent twice.
+ *
+ * A client that does not keep up is not buffered without bound: once its unsent bytes pass a limit it receives a
+ * retry hint naming the last event it was sent, and the server closes the stream; it reconnects and resumes.
+ */
+import { once } from 'node:events';
+import type { ServerResponse } from 'node:http';
+import type { EventFilter, EventStore, StoredEvent, Subscription } from '@buergerkoffer/shared/event-sourcing';
+
+export interface FeedHubOptions {
+  readonly heartbeatMs: number;
+  readonly maxBufferedBytes: number;
+  readonly retryMs: number;
+  readonly recentEvents: number;
+  /** How long a catching-up client may leave its socket full before it is disconnected (ms). */
+  readonly drainTimeoutMs: number;
+}
+
+export const DEFAULT_FEED_OPTIONS: FeedHubOptions = {
+  heartbeatMs: 15_000,
+  maxBufferedBytes: 1 << 20,
+  retryMs: 2_000,
+  recentEvents: 5_000,
+  drainTimeoutMs: 30_000,
+};
+
+/** What one client follows, and how its events are shown to it. */
+export interface FeedSpec {
+  readonly tenantId: string;
+  /** Whether a (tenant's) event belongs to this feed. */
+  readonly matches: (event: StoredEvent) => boolean;
+  /** Reads the feed's events after a position from the store, in order (a page). */
+  readonly readAfter: (afterPosition: number, limit: number) => Promise<StoredEvent[]>;
+  /** The SSE `data:` of an event (JSON, one line). */
+  readonly render: (event: StoredEvent) => Promise<string>;
+}
+
+interface FeedLogger {
+  error(object: object, message: string): void;
+}
+
+const frame = (event: StoredEvent, data: string) => `id: ${event.position}\ndata: ${data}\n\n`;
+
+class FeedClient {
+  readonly #res: ServerResponse;
+  readonly #spec: FeedSpec;
+  readonly #options: FeedHubOptions;
+  readonly #onEnd: (client: FeedClient, overflowed: boolean) => void;
+  #overflowed = false;
+  readonly #live: StoredEvent[] = [];
+  #catchingUp = true;
+  #pumping = false;
+  #ended = false;
+  /** The position of the last event sent (the client's Last-Event-ID). */
+  #sent: number;
+  readonly #heartbeat: NodeJS.Timeout;
+
+  constructor(
+    res: ServerResponse,
+    spec: FeedSpec,
+    from: number,
+    options: FeedHubOptions,
+    onEnd: (client: FeedClient, overflowed: boolean) => void,
+  ) {
+    this.#res = res;
+    this.#spec = spec;
+    this.#sent = from;
+    this.#options = options;
+    this.#onEnd = onEnd;
+    this.#heartbeat = setInterval(
+      () => this.#write(`: heartbeat ${new Date().toISOString()}\n\n`),
+      options.heartbeatMs,
+    );
+    this.#heartbeat.unref();
+    res.on('close', () => this.end());
+  }
+
+  get ended(): boolean {
+    return this.#ended;
+  }
+
+  #write(text: string): void {
+    if (!this.#ended) this.#res.write(text);
+  }
+
+  /** An event delivered by the hub (tenant and filter not yet checked). */
+  offer(event: StoredEvent): void {
+    if (this.#ended || event.metadata.tenantId !== this.#spec.tenantId || !this.#spec.matches(event)) return;
+    this.#live.push(event);
+    if (!this.#catchingUp) void this.#pump();
+  }
+
+  /** Sends the history after `from` up to `upTo` (the hub's position at registration), then goes live. */
+  async catchUp(upTo: number, recent: readonly StoredEvent[] | undefined): Promise<void> {
+    try {
+      if (recent) {
+        for (const event of recent) {
+          if (
+            event.position > this.#sent &&
+            event.metadata.tenantId === this.#spec.tenantId &&
+            this.#spec.matches(event)
+          )
+            await this.#send(event, true);
+        }
+      } else {
+        // A cursor of its own: a page may hold nothing for this client (other tenants' events in a global read).
+        for (let after = this.#sent; ; ) {
+          const page = await this.#spec.readAfter(after, 500);
+          const due = page.filter((event) => event.position <= upTo);
+          for (const event of due) {
+            if (event.metadata.tenantId === this.#spec.tenantId && this.#spec.matches(event))
+              await this.#send(event, true);
+          }
+          const last = due.at(-1);
+          if (this.#ended || !last || due.length < page.length || page.length < 500) break;
+          after = last.position;
+        }
+      }
+    } catch (error) {
+      this.end();
+      throw error;
+    }
+    this.#catchingUp = false;
+    await this.#pump();
+  }
+
+  async #pump(): Promise<void> {
+    if (this.#pumping) return;
+    this.#pumping = true;
+    try {
+      for (let event = this.#live.shift(); event && !this.#ended; event = this.#live.shift()) {
+        if (event.position > this.#sent) await this.#send(event, false);
+      }
+    } finally {
+      this.#pumping = false;
+    }
+  }
+
+  async #send(event: StoredEvent, catchingUp: boolean): Promise<void> {
+    if (this.#ended) return;
+    const data = await this.#spec.render(event);
+    if (this.#ended) return;
+    this.#res.write(frame(event, data));
+    this.#sent = event.position;
+    if (this.#res.writableLength <= this.#options.maxBufferedBytes) return;
+    if (catchingUp) {
+      // Catching up, we set the pace: wait for the client, but not for ever.
+      const drained = await Promise.race([
+        once(this.#res, 'drain').then(() => true),
+        new Promise<false>((resolve) => setTimeout(() => resolve(false), this.#options.drainTimeoutMs).unref()),
+      ]);
+      if (drained) return;
+    }
+    this.overflow();
+  }
+
+  /** Too slow: a retry hint naming the last event sent, then the stream ends (the client resumes from there). */
+  overflow(): void {
+    if (this.#ended) return;
+    this.#res.write(
+      `retry: ${this.#options.retryMs}\nevent: overflow\ndata: ${JSON.stringify({
+        reason: 'client too slow: reconnect with Last-Event-ID to resume',
+        lastEventId: String(this.#sent),
+        retryMs: this.#options.retryMs,
+      })}\n\n`,
+    );
+    this.#overflowed = true;
+    this.end();
+  }
+
+  end(): void {
+    if (this.#ended) return;
+    this.#ended = true;
+    this.#live.length = 0;
+    clearInterval(this.#heartbeat);
+    this.#res.end();
+    this.#onEnd(this, this.#overflowed);
+  }
+}
+
+export class FeedHub {
+  readonly #store: EventStore;
+  readonly #options: FeedHubOptions;
+  readonly #logger: FeedLogger | undefined;
+  readonly #clients = new Set<FeedClient>();
+  /** Clients disconnected for being too slow, since start (exported as a metric). */
+  overflows = 0;
+  readonly #recent: StoredEvent[] = [];
+  /** Every event after this position is in `#recent` (or was delivered after it). */
+  #recentFloor = 0;
+  #position = 0;
+  #subscription: Subscription | undefined;
+
+  constructor(store: EventStore, options: Partial<FeedHubOptions> = {}, logger?: FeedLogger) {
+    this.#store = store;
+    this.#options = { ...DEFAULT_FEED_OPTIONS, ...options };
+    this.#logger = logger;
+  }
+
+  /** The position of the last event the hub delivered: where a feed without Last-Event-ID starts. */
+  get position(): number {
+    return this.#position;
+  }
+
+  get clients(): number {
+    return this.#clients.size;
+  }
+
+  async start(filter?: EventFilter): Promise<void> {
+    this.#position = await this.#store.headPosition();
+    this.#recentFloor = this.#position;
+    this.#subscription = this.#store.subscribe({ from: this.#position, ...(filter ? { filter } : {}) }, (event) => {
+      this.#position = event.position;
+      this.#recent.push(event);
+      if (this.#recent.length > this.#options.recentEvents) {
+        this.#recentFloor = this.#recent.shift()?.position ?? this.#recentFloor;
+      }
+      for (const client of this.#clients) client.offer(event);
+    });
+    this.#subscription.done.catch((error: unknown) => {
+      // The store failed under the hub: clients are told to come back (and resume) rather than wait silently.
+      this.#logger?.error({ err: error }, 'live feed subscription failed; disconnecting clients');
+      for (const client of this.#clients) client.overflow();
+    });
+    await this.#subscription.caughtUp;
+  }
+
+  /** Streams `spec`'s events after `from` to `res` (a hijacked response: headers are written here), then live. */
+  async connect(res: ServerResponse, spec: FeedSpec, from: number): Promise<void> {
+    res.writeHead(200, {
+      'content-type': 'text/event-stream; charset=utf-8',
+      'cache-control': 'no-store',
+      connection: 'keep-alive',
+      'x-accel-buffering': 'no', // nginx: do not buffer the stream
+    });
+    res.write(`retry: ${this.#options.retryMs}\n: connected at position ${this.#position}\n\n`);
+    const client = new FeedClient(res, spec, from, this.#options, (ended, overflowed) => {
+      this.#clients.delete(ended);
+      if (overflowed) this.overflows++;
+    });
+    // Registered before the catch-up is read: events the hub delivers from now on queue up in the client.
+    this.#clients.add(client);
+    const upTo = this.#position;
+    const fromRing = from >= this.#recentFloor ? this.#recent.filter((event) => event.position <= upTo) : undefined;
+    await client.catchUp(upTo, fromRing);
+  }
+
+  async stop(): Promise<void> {
+    for (const client of this.#clients) client.end();
+    await this.#subscription?.stop();
+  }
+}

@@ -1,0 +1,153 @@
+/**
+ * GET /cases/{id}/events and GET /events?types=&services=: the tenant's events as Server-Sent Events for staff
+ * UIs. Resume with the `Last-Event-ID` header (or `lastEventId`, for clients that cannot set headers); without
+ * one, the feed starts at the live head.
+ */
+import type { StoredEvent } from '@buergerkoffer/shared/event-sourcing';
+import { HttpProblem, notFound, principalOf, requireRole } from '@buergerkoffer/shared/http';
+import { PersonalDataProtector } from '@buergerkoffer/shared/privacy';
+import type { FastifyRequest } from 'fastify';
+import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
+import type { CasefileDeps } from '../deps.ts';
+import { recordAccess } from '../history/access-log.ts';
+import { disclosureFor } from '../history/disclosure.ts';
+import { HISTORY_READERS } from '../history/history.routes.ts';
+import { caseExists, toEntry } from '../history/history.ts';
+import { categoriesOf, SERVICES, serviceOf } from '../history/services.ts';
+import type { FeedHub } from './feed-hub.ts';
+
+const csv = <T extends z.ZodType<string, string>>(item: T) =>
+  z
+    .string()
+    .transform((value) =>
+      value
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(item).min(1).max(50));
+
+const position = z.string().regex(/^\d{1,16}$/, 'a global position (a whole number)');
+
+/** Where a feed starts: after Last-Event-ID (header wins), else at the live head. */
+function startOf(request: FastifyRequest, query: string | undefined, head: number): number {
+  const header = request.headers['last-event-id'];
+  const value = (Array.isArray(header) ? header[0] : header) ?? query;
+  if (value === undefined || value === '') return head;
+  if (!/^\d{1,16}$/.test(value)) {
+    throw new HttpProblem(400, 'validation', '1 invalid field(s)', {
+      errors: [{ field: 'headers.last-event-id', message: 'a global position (a whole number)' }],
+    });
+  }
+  return Number(value);
+}
+
+const namesCase = (event: StoredEvent, caseId: string) =>
+  event.metadata.caseId === caseId || (event.metadata.caseIds?.includes(caseId) ?? false);
+
+export const feedRoutes =
+  (deps: CasefileDeps, hub: FeedHub): FastifyPluginAsyncZod =>
+  async (app) => {
+    const protector = new PersonalDataProtector(deps.keyStore, {});
+
+    app.get(
+      '/cases/:caseId/events',
+      {
+        onRequest: requireRole(...HISTORY_READERS),
+        schema: {
+          tags: ['feeds'],
+          summary: "The case's events as Server-Sent Events (id = global position; resume with Last-Event-ID)",
+          params: z.object({ caseId: z.uuid() }),
+          querystring: z.strictObject({
+            purpose: z.string().trim().min(3).max(500).optional(),
+            lastEventId: position.optional(),
+          }),
+        },
+      },
+      async (request, reply) => {
+        const principal = principalOf(request);
+        const { caseId } = request.params;
+        const allowed = disclosureFor(principal.roles);
+        if (allowed === 'all' && !request.query.purpose) {
+          throw new HttpProblem(400, 'validation', '1 invalid field(s)', {
+            errors: [
+              {
+                field: 'querystring.purpose',
+                message: 'auditors and admins state the purpose of every read of a case',
+              },
+            ],
+          });
+        }
+        const from = startOf(request, request.query.lastEventId, hub.position);
+        if (!(await caseExists(deps.store, principal.tenantId, caseId))) throw notFound(`no case ${caseId}`);
+        if (allowed === 'all') {
+          await recordAccess(
+            deps.store,
+            {
+              tenantId: principal.tenantId,
+              caseId,
+              actor: { id: principal.subject, role: principal.roles.includes('auditor') ? 'auditor' : 'admin' },
+              resource: 'feed',
+              purpose: request.query.purpose ?? null,
+              query: { from },
+              correlationId: String(request.id),
+            },
+            deps.now(),
+          );
+        }
+        reply.hijack();
+        await hub.connect(
+          reply.raw,
+          {
+            tenantId: principal.tenantId,
+            matches: (event) => namesCase(event, caseId),
+            readAfter: (after, limit) =>
+              deps.store.readCase(principal.tenantId, caseId, { afterPosition: after, limit }),
+            render: async (event) => JSON.stringify(await toEntry(protector, event, allowed)),
+          },
+          from,
+        );
+      },
+    );
+
+    app.get(
+      '/events',
+      {
+        onRequest: requireRole(...HISTORY_READERS),
+        schema: {
+          tags: ['feeds'],
+          summary: "The tenant's events as Server-Sent Events, filtered by type and service",
+          querystring: z.strictObject({
+            types: csv(z.string().regex(/^[A-Za-z][\w.-]{0,99}$/, 'an event type name')).optional(),
+            services: csv(z.enum(SERVICES)).optional(),
+            lastEventId: position.optional(),
+          }),
+        },
+      },
+      async (request, reply) => {
+        const principal = principalOf(request);
+        const { types, services } = request.query;
+        const from = startOf(request, request.query.lastEventId, hub.position);
+        // The tenant-wide feed follows many cases at once, so no single case's access log could record it: it
+        // shows no more personal data than staff work needs, and auditors read a case's history instead.
+        const allowed = disclosureFor(principal.roles.filter((role) => role !== 'auditor' && role !== 'admin'));
+        const typeSet = types ? new Set(types) : undefined;
+        const serviceSet = services ? new Set<string>(services) : undefined;
+        const filter = services ? { streamCategories: categoriesOf(services) } : undefined;
+        reply.hijack();
+        await hub.connect(
+          reply.raw,
+          {
+            tenantId: principal.tenantId,
+            matches: (event) =>
+              (!typeSet || typeSet.has(event.type)) && (!serviceSet || serviceSet.has(serviceOf(event.stream))),
+            readAfter: (after, limit) =>
+              deps.store.readAll({ afterPosition: after, limit, ...(filter ? { filter } : {}) }),
+            render: async (event) => JSON.stringify(await toEntry(protector, event, allowed)),
+          },
+          from,
+        );
+      },
+    );
+  };

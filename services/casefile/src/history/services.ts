@@ -1,0 +1,32 @@
+/**
+ * Which service wrote a stream, from its category (architecture.md, "Streams"). Casefile reads every service's
+ * events from the store; it knows their stream categories, never their code.
+ */
+import { categoryOf } from '@buergerkoffer/shared/event-sourcing';
+
+export const ACCESS_LOG_CATEGORY = 'caseAccess';
+
+const SERVICE_OF_CATEGORY: Readonly<Record<string, string>> = {
+  intakeCase: 'intake',
+  institution: 'intake',
+  eligibility: 'eligibility',
+  ruleSet: 'eligibility',
+  visit: 'scheduling',
+  kitCalendar: 'scheduling',
+  staffCalendar: 'scheduling',
+  fieldVisit: 'fieldkit',
+  kitSync: 'fieldkit',
+  [ACCESS_LOG_CATEGORY]: 'casefile',
+};
+
+export const SERVICES = ['intake', 'eligibility', 'scheduling', 'fieldkit', 'casefile'] as const;
+export type ServiceName = (typeof SERVICES)[number];
+
+/** The service a stream belongs to; `unknown` for a category no service here has claimed yet. */
+export const serviceOf = (stream: string): string => SERVICE_OF_CATEGORY[categoryOf(stream)] ?? 'unknown';
+
+/** The stream categories of the given services (for store-side filtering of feeds). */
+export const categoriesOf = (services: readonly string[]): string[] =>
+  Object.entries(SERVICE_OF_CATEGORY)
+    .filter(([, service]) => services.includes(service))
+    .map(([category]) => category);

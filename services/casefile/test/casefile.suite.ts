@@ -1,0 +1,357 @@
+/** The casefile service's behaviour, run on PGlite (integration) and on the PostgreSQL server (contracts). */
+import type { Sql } from '@buergerkoffer/shared/event-sourcing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CasefileFixture, casefileApp, caseWriter, openFeed } from './casefile.fixture.ts';
+
+const PURPOSE = 'purpose=Pr%C3%BCfung%20AZ%2042';
+
+export function casefileSuite(openSql: () => Promise<Sql>) {
+  let fx: CasefileFixture;
+  beforeAll(async () => {
+    fx = await casefileApp(await openSql(), { heartbeatMs: 100, maxBufferedBytes: 64 * 1024, retryMs: 1_500 });
+  });
+  afterAll(async () => fx?.close());
+
+  const decidedCase = async () => {
+    const c = caseWriter(fx.store);
+    await c.open();
+    const prechecked = await c.precheck();
+    await c.approve();
+    return { ...c, precheckPosition: prechecked.position };
+  };
+  const history = async (caseId: string, query = PURPOSE, role: Parameters<CasefileFixture['get']>[1] = 'auditor') =>
+    fx.get(`/cases/${caseId}/history?${query}`, role);
+
+  describe('history', () => {
+    it('lists every service’s events in global order with actors, and records the auditor’s read in it', async () => {
+      const c = await decidedCase();
+      const { status, body, headers } = await history(c.caseId);
+      expect(status).toBe(200);
+      expect(headers['cache-control']).toBe('no-store');
+      const events: Array<Record<string, ReturnType<typeof JSON.parse>>> = body.events;
+      expect(events.map((e) => [e.service, e.type])).toEqual([
+        ['intake', 'CaseOpened'],
+        ['eligibility', 'AssessmentPrechecked'],
+        ['eligibility', 'NecessityConfirmed'],
+        ['casefile', 'CaseRecordAccessed'],
+      ]);
+      const positions = events.map((e) => e.position);
+      expect(positions).toEqual([...positions].sort((a, b) => a - b));
+      expect(events[0]).toMatchObject({
+        actor: { id: 'intake-agent-7', role: 'intake-agent' },
+        stream: `intakeCase-${c.caseId}`,
+      });
+      expect(events[2]?.actor).toEqual({ id: 'eligibility-officer-7', role: 'eligibility-officer' });
+      expect(typeof events[0]?.correlationId).toBe('string');
+      // The auditor sees the personal data, opened.
+      expect(events[0]?.data.applicant).toMatchObject({ familyName: 'Mustermann', birthDate: '1931-04-02' });
+      expect(events[0]?.data.mobility).toEqual({ careLevel: 4, disabilityMarks: [], permanentlyHomebound: true });
+      // …and their own read, with who and why.
+      expect(events[3]).toMatchObject({
+        actor: { id: 'auditor-1', role: 'auditor' },
+        data: { resource: 'history', purpose: 'Prüfung AZ 42' },
+      });
+      expect(body.next).toBeNull();
+    });
+
+    it('refuses an auditor’s read without a purpose, naming the field, and records nothing', async () => {
+      const c = await decidedCase();
+      const refused = await fx.get(`/cases/${c.caseId}/history`, 'auditor');
+      expect(refused.status).toBe(400);
+      expect(refused.headers['content-type']).toContain('application/problem+json');
+      expect(refused.body.errors).toEqual([expect.objectContaining({ field: 'querystring.purpose' })]);
+      const { body } = await history(c.caseId);
+      expect(body.events.filter((e: { type: string }) => e.type === 'CaseRecordAccessed')).toHaveLength(1);
+    });
+
+    it('shows staff only the personal data their work needs, without decrypting the rest', async () => {
+      const c = await decidedCase();
+      const agent = await history(c.caseId, '', 'intake-agent');
+      expect(agent.status).toBe(200);
+      const opened = agent.body.events[0].data;
+      expect(opened.applicant).toMatchObject({ givenNames: 'Erika', familyName: 'Mustermann', phone: '0234 123456' });
+      expect(opened.applicant.birthDate).toBe('[withheld]');
+      expect(opened.applicant.address).toBe('[withheld]');
+      expect(opened.mobility).toBe('[withheld]');
+      expect(agent.body.events[1].data.input.mobility).toBe('[withheld]');
+      expect(agent.text).not.toContain('Hauptstraße');
+      const officer = await history(c.caseId, '', 'eligibility-officer');
+      expect(officer.body.events[0].data.mobility).toMatchObject({ careLevel: 4 });
+      expect(officer.body.events[0].data.applicant.address).toBe('[withheld]');
+      // Staff reads are in the access log as well (without a purpose: they work on the case).
+      const log = (await history(c.caseId)).body.events.filter(
+        (e: { type: string }) => e.type === 'CaseRecordAccessed',
+      );
+      expect(log.map((e: { actor: { role: string } }) => e.actor.role)).toEqual([
+        'intake-agent',
+        'eligibility-officer',
+        'auditor',
+      ]);
+    });
+
+    it('shows [erased] once the data subject’s key is deleted; the history keeps its shape', async () => {
+      const c = await decidedCase();
+      await fx.keys.erase('bochum', c.subjectId);
+      const { body } = await history(c.caseId);
+      expect(body.events[0].data.applicant).toMatchObject({
+        subjectId: c.subjectId,
+        familyName: '[erased]',
+        address: '[erased]',
+      });
+      expect(body.events[0].data.reference).toBe('MB-2026-00042');
+      expect(body.events).toHaveLength(4);
+    });
+
+    it('answers another tenant 404, as if the case were absent, and records nothing', async () => {
+      const c = await decidedCase();
+      const other = await fx.get(`/cases/${c.caseId}/history?${PURPOSE}`, 'auditor', 'herne');
+      expect(other.status).toBe(404);
+      expect((await fx.get(`/cases/${c.caseId}/state?${PURPOSE}`, 'auditor', 'herne')).status).toBe(404);
+      expect((await fx.get(`/cases/${c.caseId}/history/verify`, 'auditor', 'herne')).status).toBe(404);
+      const own = await history(c.caseId);
+      expect(own.body.events.filter((e: { type: string }) => e.type === 'CaseRecordAccessed')).toHaveLength(1);
+    });
+
+    it('pages a long history with cursors: every event once, in order', async () => {
+      const c = caseWriter(fx.store);
+      await c.open();
+      for (let i = 0; i < 24; i++) await c.note(`n${i}`);
+      const seen: number[] = [];
+      let cursor: string | null = '';
+      let pages = 0;
+      while (cursor !== null) {
+        const page = await history(c.caseId, `${PURPOSE}&limit=10${cursor ? `&after=${cursor}` : ''}`, 'intake-agent');
+        expect(page.status).toBe(200);
+        seen.push(...page.body.events.map((e: { position: number }) => e.position));
+        cursor = page.body.next;
+        pages++;
+      }
+      // 25 case events plus one access record per page read (each page read is recorded as it is served).
+      expect(new Set(seen).size).toBe(seen.length);
+      expect(seen).toEqual([...seen].sort((a, b) => a - b));
+      expect(seen.length).toBeGreaterThanOrEqual(25);
+      expect(pages).toBeGreaterThanOrEqual(3);
+      const bad = await history(c.caseId, `${PURPOSE}&after=nonsense`);
+      expect(bad.status).toBe(400);
+      expect(bad.body.errors[0].field).toBe('querystring.after');
+    });
+
+    it('exports a printable, escaped HTML history stating who, why and the integrity check', async () => {
+      const c = await decidedCase();
+      await c.note('<script>alert(1)</script>');
+      const exported = await history(c.caseId, `${PURPOSE}&format=html`);
+      expect(exported.status).toBe(200);
+      expect(exported.headers['content-type']).toContain('text/html');
+      expect(exported.headers['content-security-policy']).toContain("default-src 'none'");
+      expect(exported.text).toContain(c.caseId);
+      expect(exported.text).toContain('Prüfung AZ 42');
+      expect(exported.text).toContain('verified:');
+      expect(exported.text).toContain('Mustermann');
+      expect(exported.text).not.toContain('<script>');
+      expect(exported.text).toContain('&lt;script&gt;');
+      const { body } = await history(c.caseId);
+      expect(body.events.find((e: { type: string }) => e.type === 'CaseRecordAccessed').data.resource).toBe('export');
+    });
+  });
+
+  describe('time travel', () => {
+    it('shows the case undecided before the decision and approved after, folded from the history', async () => {
+      const c = await decidedCase();
+      const before = await fx.get(`/cases/${c.caseId}/state?at=${c.precheckPosition}&${PURPOSE}`, 'auditor');
+      expect(before.status).toBe(200);
+      expect(before.body).toMatchObject({
+        caseId: c.caseId,
+        status: 'awaiting-decision',
+        requestedServices: ['id-card'],
+        eligibility: { status: 'awaiting-decision', precheckOutcome: 'likely-eligible', ruleSetVersion: 3 },
+        decisions: [],
+        position: c.precheckPosition,
+      });
+      const now = await fx.get(`/cases/${c.caseId}/state?${PURPOSE}`, 'auditor');
+      expect(now.body).toMatchObject({ status: 'approved', eligibility: { status: 'approved', ruleSetVersion: 3 } });
+      expect(now.body.decisions).toEqual([
+        expect.objectContaining({ outcome: 'approved', by: 'eligibility-officer-7', ruleSetVersion: 3 }),
+      ]);
+      // By time as well: before the case existed there is nothing to show.
+      const past = await fx.get(`/cases/${c.caseId}/state?at=2000-01-01T00:00:00Z&${PURPOSE}`, 'auditor');
+      expect(past.status).toBe(404);
+      const byTime = await fx.get(
+        `/cases/${c.caseId}/state?at=${encodeURIComponent(new Date().toISOString())}&${PURPOSE}`,
+        'auditor',
+      );
+      expect(byTime.body.status).toBe('approved');
+      const bad = await fx.get(`/cases/${c.caseId}/state?at=yesterday&${PURPOSE}`, 'auditor');
+      expect(bad.status).toBe(400);
+      expect(bad.body.errors[0].field).toBe('querystring.at');
+    });
+  });
+
+  describe('integrity', () => {
+    it('verifies every stream of the case, then names the event altered directly in the database', async () => {
+      const c = await decidedCase();
+      const ok = await fx.get(`/cases/${c.caseId}/history/verify`, 'auditor');
+      expect(ok.body).toMatchObject({ ok: true, streams: 2, events: 3 });
+      const [target] = await fx.sql.query<{ position: string | number }>(
+        `update es_events set data = jsonb_set(data, '{reason}', '"forged"')
+          where stream = $1 and type = 'NecessityConfirmed' returning position`,
+        [`eligibility-${c.caseId}`],
+      );
+      const broken = await fx.get(`/cases/${c.caseId}/history/verify`, 'auditor');
+      expect(broken.body).toMatchObject({
+        ok: false,
+        reason: 'content-altered',
+        brokenAt: { stream: `eligibility-${c.caseId}`, revision: 1, position: Number(target?.position) },
+      });
+      expect((await fx.get(`/cases/${c.caseId}/history/verify`, 'intake-agent')).status).toBe(403);
+    });
+
+    it('notices an event removed from the case index, though every chain still holds', async () => {
+      const c = await decidedCase();
+      await fx.sql.query(
+        `delete from es_case_events where position = (select position from es_events where stream = $1 and revision = 1)`,
+        [`eligibility-${c.caseId}`],
+      );
+      const { body } = await fx.get(`/cases/${c.caseId}/history/verify`, 'admin');
+      expect(body).toMatchObject({ ok: false, reason: 'missing-from-case-history', brokenAt: { revision: 1 } });
+    });
+  });
+
+  describe('live feeds', () => {
+    it('delivers the next event of a case within a second, with its global position as SSE id', async () => {
+      const c = await decidedCase();
+      const feed = openFeed(`${fx.url}/cases/${c.caseId}/events`, await fx.auth('scheduler'));
+      await feed.ready;
+      expect(feed.status).toBe(200);
+      await feed.until(() => feed.comments > 0); // connected
+      const started = Date.now();
+      const appended = await c.note('live');
+      await feed.until(() => feed.events.length >= 1, 1_000);
+      expect(Date.now() - started).toBeLessThan(1_000);
+      expect(feed.events[0]?.id).toBe(String(appended.position));
+      expect(JSON.parse(feed.events[0]?.data ?? '{}')).toMatchObject({ type: 'ServicesChanged', service: 'intake' });
+      await feed.until(() => feed.comments >= 3, 2_000); // heartbeats every 100 ms here
+      feed.close();
+    });
+
+    it('resumes after a disconnect with Last-Event-ID: no gap, no duplicate, same as the history', async () => {
+      const c = await decidedCase();
+      const first = openFeed(`${fx.url}/cases/${c.caseId}/events`, {
+        ...(await fx.auth('scheduler')),
+        'last-event-id': '0',
+      });
+      await first.until(() => first.events.length >= 3);
+      for (let i = 0; i < 5; i++) await c.note(`a${i}`);
+      await first.until(() => first.events.length >= 6);
+      first.close(); // mid-stream
+      await first.done;
+      const lastSeen = first.events.at(-1)?.id ?? '0';
+      for (let i = 0; i < 5; i++) await c.note(`b${i}`);
+      const second = openFeed(`${fx.url}/cases/${c.caseId}/events`, {
+        ...(await fx.auth('scheduler')),
+        'last-event-id': lastSeen,
+      });
+      for (let i = 0; i < 3; i++) await c.note(`c${i}`);
+      const all = (await history(c.caseId, '', 'scheduler')).body.events.filter(
+        (e: { type: string }) => e.type !== 'CaseRecordAccessed',
+      );
+      await second.until(() => first.events.length + second.events.length > all.length);
+      second.close();
+      // Reading the history is itself an event of the case (the access record): compare the rest.
+      const received = [...first.events, ...second.events]
+        .filter((e) => JSON.parse(e.data).type !== 'CaseRecordAccessed')
+        .map((e) => Number(e.id));
+      expect(received).toEqual(all.map((e: { position: number }) => e.position));
+      // The frames carry what the history shows the same role.
+      expect(JSON.parse(second.events[0]?.data ?? '{}')).toEqual(
+        all.find((e: { position: number }) => e.position === Number(second.events[0]?.id)),
+      );
+    });
+
+    it('keeps tenants apart and filters the tenant feed by type and service', async () => {
+      const feed = openFeed(
+        `${fx.url}/events?services=eligibility&types=NecessityConfirmed,AssessmentPrechecked`,
+        await fx.auth('eligibility-officer'),
+      );
+      await feed.ready;
+      await feed.until(() => feed.comments > 0);
+      const elsewhere = caseWriter(fx.store, 'herne');
+      await elsewhere.open();
+      await elsewhere.precheck();
+      const c = await decidedCase();
+      await c.note('not eligibility');
+      await feed.until(() => feed.events.length >= 2);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      feed.close();
+      const frames = feed.events.map((e) => JSON.parse(e.data));
+      expect(frames.map((f) => f.type)).toEqual(['AssessmentPrechecked', 'NecessityConfirmed']);
+      expect(frames.every((f) => f.stream === `eligibility-${c.caseId}`)).toBe(true);
+      const bad = await fx.get('/events?services=billing', 'scheduler');
+      expect(bad.status).toBe(400);
+      expect(bad.body.errors[0].field).toMatch(/^querystring\.services/);
+      const badId = await fetch(`${fx.url}/events`, {
+        headers: { ...(await fx.auth('scheduler')), 'last-event-id': 'x' },
+      });
+      expect(badId.status).toBe(400);
+      expect(((await badId.json()) as { errors: { field: string }[] }).errors[0]?.field).toBe('headers.last-event-id');
+      expect((await fx.get('/events', 'kit-device')).status).toBe(403);
+    });
+
+    it('disconnects a client that stops reading with a retry hint; it resumes from there without loss', async () => {
+      const c = await decidedCase();
+      const feed = openFeed(`${fx.url}/cases/${c.caseId}/events`, await fx.auth('scheduler'));
+      await feed.ready;
+      await feed.until(() => feed.comments > 0);
+      feed.pause();
+      // Far more than the socket buffers hold, so the server's own buffer passes its limit (64 KiB here).
+      const big = 'x'.repeat(60_000);
+      for (let i = 0; i < 20; i++) {
+        await fx.store.append(
+          `intakeCase-${c.caseId}`,
+          Array.from({ length: 20 }, () => bigEvent(c.caseId, big)),
+        );
+      }
+      const total = 400;
+      // The server gives up on the client (it says so in its metrics) while the client still reads nothing.
+      await expect
+        .poll(async () => /casefile_feed_overflows 1/.test(await (await fetch(`${fx.url}/metrics`)).text()), {
+          timeout: 10_000,
+        })
+        .toBe(true);
+      const response = await feed.ready;
+      response.resume();
+      await feed.done;
+      const overflow = feed.events.at(-1);
+      expect(overflow?.event).toBe('overflow');
+      expect(overflow?.retry).toBe(1_500);
+      const { lastEventId } = JSON.parse(overflow?.data ?? '{}') as { lastEventId: string };
+      const delivered = feed.events.filter((e) => e.event === undefined);
+      expect(delivered.length).toBeLessThan(total);
+      expect(lastEventId).toBe(delivered.at(-1)?.id);
+      const again = openFeed(`${fx.url}/cases/${c.caseId}/events`, {
+        ...(await fx.auth('scheduler')),
+        'last-event-id': lastEventId,
+      });
+      await again.until(() => delivered.length + again.events.length >= total, 15_000);
+      again.close();
+      const ids = [...delivered, ...again.events].map((e) => Number(e.id));
+      expect(new Set(ids).size).toBe(total);
+      expect(ids).toEqual([...ids].sort((a, b) => a - b));
+    });
+  });
+}
+
+function bigEvent(caseId: string, padding: string) {
+  return {
+    id: crypto.randomUUID(),
+    type: 'EvidenceAttached',
+    data: {
+      caseId,
+      evidenceId: crypto.randomUUID(),
+      kind: 'other',
+      documentReference: padding,
+      checksum: `sha256:${'0'.repeat(64)}`,
+      attachedAt: new Date().toISOString(),
+    },
+    metadata: { tenantId: 'bochum', caseId, actor: { id: 'intake-agent-7', role: 'intake-agent' } },
+  };
+}
