@@ -1,7 +1,8 @@
 /** The casefile service's behaviour, run on PGlite (integration) and on the PostgreSQL server (contracts). */
 import type { Sql } from '@buergerkoffer/shared/event-sourcing';
+import { openEventStream as openFeed } from '@buergerkoffer/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CasefileFixture, casefileApp, caseWriter, openFeed } from './casefile.fixture.ts';
+import { type CasefileFixture, casefileApp, caseWriter } from './casefile.fixture.ts';
 
 const PURPOSE = 'purpose=Pr%C3%BCfung%20AZ%2042';
 
@@ -229,7 +230,7 @@ export function casefileSuite(openSql: () => Promise<Sql>) {
       expect(Date.now() - started).toBeLessThan(1_000);
       expect(feed.events[0]?.id).toBe(String(appended.position));
       expect(JSON.parse(feed.events[0]?.data ?? '{}')).toMatchObject({ type: 'ServicesChanged', service: 'intake' });
-      await feed.until(() => feed.comments >= 3, 2_000); // heartbeats every 100 ms here
+      await feed.until(() => feed.comments >= 4, 2_000); // the greeting, then heartbeats every 100 ms here
       feed.close();
     });
 

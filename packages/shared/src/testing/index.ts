@@ -15,3 +15,4 @@ export {
 export { type TestKafka, useTestKafka } from './kafka.ts';
 export { createDatabase, type TestDatabase, useTestDatabase, withDatabase } from './postgres.ts';
 export { describeWith, describeWithAll, infra } from './requirements.ts';
+export { openEventStream, type SseEvent } from './sse.ts';

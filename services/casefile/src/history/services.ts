@@ -8,6 +8,7 @@ export const ACCESS_LOG_CATEGORY = 'caseAccess';
 
 const SERVICE_OF_CATEGORY: Readonly<Record<string, string>> = {
   intakeCase: 'intake',
+  caseReference: 'intake',
   institution: 'intake',
   eligibility: 'eligibility',
   ruleSet: 'eligibility',
