@@ -42,6 +42,12 @@ export function disclosureFor(roles: readonly Role[]): 'all' | ReadonlySet<strin
   return kinds;
 }
 
+const containsSealed = (value: unknown): boolean => {
+  if (typeof value !== 'object' || value === null) return false;
+  if (isSealed(value)) return true;
+  return Array.isArray(value) ? value.some(containsSealed) : Object.values(value).some(containsSealed);
+};
+
 const kindOf = (path: string) =>
   path
     .split('.')
@@ -57,6 +63,8 @@ export async function disclose(
   event: StoredEvent,
   allowed: 'all' | ReadonlySet<string>,
 ): Promise<Json> {
+  // Most events hold no personal data: hand them back as they are, without the async walk (history p99).
+  if (!containsSealed(event.data)) return event.data;
   const tenantId = event.metadata.tenantId;
   const walk = async (value: Json, path: string): Promise<Json> => {
     if (isSealed(value)) {
