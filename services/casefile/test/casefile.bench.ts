@@ -67,13 +67,17 @@ async function benchEngine(engine: string, sql: Sql) {
   };
 
   const count = n(200);
+  const server: number[] = [];
   const history = await sample(count, async () => {
     const response = await fetch(`${fx.url}/cases/${c.caseId}/history?purpose=benchmark&limit=1000`, { headers });
+    server.push(Number(/dur=([\d.]+)/.exec(response.headers.get('server-timing') ?? '')?.[1]));
     const body = (await response.json()) as { events: unknown[] };
     if (body.events.length !== 1_000) throw new Error(`expected 1,000 events, got ${body.events.length}`);
   });
   const rawHistory = await sample(count, raw);
   report('history, 1,000 events (HTTP)', history, rawHistory);
+  // The server's part of it (Server-Timing: up to sending), without the client sharing the 2 cores.
+  report('  of which server (Server-Timing)', server.slice(-count), rawHistory);
 
   const travel = await sample(count, async () => {
     const response = await fetch(`${fx.url}/cases/${c.caseId}/state?purpose=benchmark&at=${middle}`, { headers });

@@ -102,6 +102,8 @@ describe('the shared HTTP runtime', () => {
       const response = await post(good, { authorization: `Bearer ${await token(['field-officer'])}` });
       expect(response.statusCode).toBe(403);
       expect(response.json()).toMatchObject({ code: 'forbidden' });
+      // Every answer says how long the server took (Server-Timing), problems included.
+      expect(response.headers['server-timing']).toMatch(/^app;dur=\d+(\.\d)?$/);
     });
 
     it("answers 404 for another tenant's resource, as if absent", async () => {
