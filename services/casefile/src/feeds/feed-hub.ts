@@ -152,6 +152,7 @@ class FeedClient {
       // Catching up, we set the pace: wait for the client, but not for ever.
       const drained = await Promise.race([
         once(this.#res, 'drain').then(() => true),
+        once(this.#res, 'close').then(() => true), // gone: end() has run, nothing more is sent
         new Promise<false>((resolve) => setTimeout(() => resolve(false), this.#options.drainTimeoutMs).unref()),
       ]);
       if (drained) return;
