@@ -11,6 +11,8 @@ export interface FeedOptions {
   readonly retryMs?: number;
   /** How many recent events the hub keeps in memory for clients resuming shortly behind the head. */
   readonly recentEvents?: number;
+  /** Open feeds per caller (token subject): a runaway UI cannot take the server's connections. */
+  readonly maxFeedsPerSubject?: number;
 }
 
 export interface CasefileDeps {

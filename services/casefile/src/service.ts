@@ -24,6 +24,7 @@ export const buildService =
         ...(deps.feeds?.maxBufferedBytes ? { maxBufferedBytes: deps.feeds.maxBufferedBytes } : {}),
         ...(deps.feeds?.retryMs ? { retryMs: deps.feeds.retryMs } : {}),
         ...(deps.feeds?.recentEvents ? { recentEvents: deps.feeds.recentEvents } : {}),
+        ...(deps.feeds?.maxFeedsPerSubject ? { maxFeedsPerSubject: deps.feeds.maxFeedsPerSubject } : {}),
       },
       app.log,
     );

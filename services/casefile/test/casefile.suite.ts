@@ -9,7 +9,12 @@ const PURPOSE = 'purpose=Pr%C3%BCfung%20AZ%2042';
 export function casefileSuite(openSql: () => Promise<Sql>) {
   let fx: CasefileFixture;
   beforeAll(async () => {
-    fx = await casefileApp(await openSql(), { heartbeatMs: 100, maxBufferedBytes: 64 * 1024, retryMs: 1_500 });
+    fx = await casefileApp(await openSql(), {
+      heartbeatMs: 100,
+      maxBufferedBytes: 64 * 1024,
+      retryMs: 1_500,
+      maxFeedsPerSubject: 3,
+    });
   });
   afterAll(async () => fx?.close());
 
@@ -295,6 +300,30 @@ export function casefileSuite(openSql: () => Promise<Sql>) {
       expect(badId.status).toBe(400);
       expect(((await badId.json()) as { errors: { field: string }[] }).errors[0]?.field).toBe('headers.last-event-id');
       expect((await fx.get('/events', 'kit-device')).status).toBe(403);
+    });
+
+    it('limits the feeds one caller keeps open (429 with Retry-After), and admits again once one closes', async () => {
+      const c = await decidedCase();
+      const headers = await fx.auth('scheduler', 'bochum', 'busy-ui');
+      const open = [0, 1, 2].map(() => openFeed(`${fx.url}/cases/${c.caseId}/events`, headers));
+      for (const feed of open) await feed.until(() => feed.comments > 0);
+      const refused = await fetch(`${fx.url}/events`, { headers });
+      expect(refused.status).toBe(429);
+      expect(refused.headers.get('retry-after')).toBe('5');
+      expect(((await refused.json()) as { code: string }).code).toBe('too-many-feeds');
+      // Another caller is not affected.
+      const other = openFeed(`${fx.url}/events`, await fx.auth('scheduler', 'bochum', 'calm-ui'));
+      await other.until(() => other.comments > 0);
+      other.close();
+      open[0]?.close();
+      await expect
+        .poll(async () => {
+          const again = await fetch(`${fx.url}/events`, { headers });
+          await again.body?.cancel();
+          return again.status;
+        })
+        .toBe(200);
+      for (const feed of open) feed.close();
     });
 
     it('disconnects a client that stops reading with a retry hint; it resumes from there without loss', async () => {

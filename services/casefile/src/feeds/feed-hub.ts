@@ -19,6 +19,7 @@ export interface FeedHubOptions {
   readonly recentEvents: number;
   /** How long a catching-up client may leave its socket full before it is disconnected (ms). */
   readonly drainTimeoutMs: number;
+  readonly maxFeedsPerSubject: number;
 }
 
 export const DEFAULT_FEED_OPTIONS: FeedHubOptions = {
@@ -27,11 +28,14 @@ export const DEFAULT_FEED_OPTIONS: FeedHubOptions = {
   retryMs: 2_000,
   recentEvents: 5_000,
   drainTimeoutMs: 30_000,
+  maxFeedsPerSubject: 10,
 };
 
 /** What one client follows, and how its events are shown to it. */
 export interface FeedSpec {
   readonly tenantId: string;
+  /** Who follows the feed (the token's subject), for the per-caller limit. */
+  readonly subject: string;
   /** Whether a (tenant's) event belongs to this feed. */
   readonly matches: (event: StoredEvent) => boolean;
   /** Reads the feed's events after a position from the store, in order (a page). */
@@ -82,6 +86,10 @@ class FeedClient {
 
   get ended(): boolean {
     return this.#ended;
+  }
+
+  get subject(): string {
+    return this.#spec.subject;
   }
 
   #write(text: string): void {
@@ -210,6 +218,13 @@ export class FeedHub {
 
   get clients(): number {
     return this.#clients.size;
+  }
+
+  /** Whether `subject` may open another feed (fewer than the per-caller limit are open). */
+  admits(subject: string): boolean {
+    let open = 0;
+    for (const client of this.#clients) if (client.subject === subject) open++;
+    return open < this.#options.maxFeedsPerSubject;
   }
 
   async start(filter?: EventFilter): Promise<void> {

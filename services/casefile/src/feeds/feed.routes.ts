@@ -6,7 +6,7 @@
 import type { StoredEvent } from '@buergerkoffer/shared/event-sourcing';
 import { HttpProblem, notFound, principalOf, requireRole } from '@buergerkoffer/shared/http';
 import { PersonalDataProtector } from '@buergerkoffer/shared/privacy';
-import type { FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { CasefileDeps } from '../deps.ts';
@@ -41,6 +41,14 @@ function startOf(request: FastifyRequest, query: string | undefined, head: numbe
     });
   }
   return Number(value);
+}
+
+/** Checked before anything is recorded or streamed. */
+function admitFeed(hub: FeedHub, subject: string, reply: FastifyReply): void {
+  if (!hub.admits(subject)) {
+    reply.header('retry-after', '5');
+    throw new HttpProblem(429, 'too-many-feeds', 'this caller has the most live feeds open it may; close one first');
+  }
 }
 
 const namesCase = (event: StoredEvent, caseId: string) =>
@@ -80,6 +88,7 @@ export const feedRoutes =
           });
         }
         const from = startOf(request, request.query.lastEventId, hub.position);
+        admitFeed(hub, principal.subject, reply);
         if (!(await caseExists(deps.store, principal.tenantId, caseId))) throw notFound(`no case ${caseId}`);
         if (allowed === 'all') {
           await recordAccess(
@@ -101,6 +110,7 @@ export const feedRoutes =
           reply.raw,
           {
             tenantId: principal.tenantId,
+            subject: principal.subject,
             matches: (event) => namesCase(event, caseId),
             readAfter: (after, limit) =>
               deps.store.readCase(principal.tenantId, caseId, { afterPosition: after, limit }),
@@ -129,6 +139,7 @@ export const feedRoutes =
         const principal = principalOf(request);
         const { types, services } = request.query;
         const from = startOf(request, request.query.lastEventId, hub.position);
+        admitFeed(hub, principal.subject, reply);
         // The tenant-wide feed follows many cases at once, so no single case's access log could record it: it
         // shows no more personal data than staff work needs, and auditors read a case's history instead.
         const allowed = disclosureFor(principal.roles.filter((role) => role !== 'auditor' && role !== 'admin'));
@@ -140,6 +151,7 @@ export const feedRoutes =
           reply.raw,
           {
             tenantId: principal.tenantId,
+            subject: principal.subject,
             matches: (event) =>
               (!typeSet || typeSet.has(event.type)) && (!serviceSet || serviceSet.has(serviceOf(event.stream))),
             readAfter: (after, limit) =>
