@@ -1,4 +1,3 @@
-import { hkdfSync } from 'node:crypto';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import * as casefile from '@buergerkoffer/casefile/service';
@@ -6,12 +5,13 @@ import * as eligibility from '@buergerkoffer/eligibility/service';
 import * as fieldkit from '@buergerkoffer/fieldkit/service';
 import * as intake from '@buergerkoffer/intake/service';
 import * as scheduling from '@buergerkoffer/scheduling/service';
-import { PostgresCheckpointStore, PostgresEventStore } from '@buergerkoffer/shared/event-sourcing';
+import { PostgresEventStore } from '@buergerkoffer/shared/event-sourcing';
 import { createHttpApp, LocalKeys } from '@buergerkoffer/shared/http';
 import { InProcessEventBus } from '@buergerkoffer/shared/messaging';
 import { type Logger, withStoreMetrics } from '@buergerkoffer/shared/observability';
-import { PersonalDataStore, PostgresKeyStore } from '@buergerkoffer/shared/privacy';
+import { PostgresKeyStore } from '@buergerkoffer/shared/privacy';
 import { loadOrCreateMasterKey } from './master-key.ts';
+import { eligibilityDeps, intakeDeps, type SystemParts } from './service-deps.ts';
 
 export const services = [intake, eligibility, scheduling, fieldkit, casefile] as const;
 
@@ -56,31 +56,12 @@ export async function buildEmbedded(deps: EmbeddedDeps) {
   const masterKey = await loadOrCreateMasterKey(deps.dataDir);
   const keyStore = await PostgresKeyStore.open(store.sql, masterKey);
   const now = () => new Date();
-  await app.register(
-    intake.buildService({
-      store: new PersonalDataStore(measured, keyStore, intake.personalData),
-      sql: store.sql,
-      checkpoints: new PostgresCheckpointStore(store.sql),
-      duplicateSecret: Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'intake duplicate lookup', 32)),
-      now,
-      relay: { sealedStore: measured, bus },
-    }),
-    { prefix: '/intake' },
-  );
-  const eligibilityStore = new PersonalDataStore(measured, keyStore, eligibility.personalData);
-  await app.register(
-    eligibility.buildService({
-      store: eligibilityStore,
-      sealedStore: measured,
-      sql: store.sql,
-      checkpoints: new PostgresCheckpointStore(store.sql),
-      bus,
-      protector: eligibilityStore.protector,
-      now,
-    }),
-    { prefix: '/eligibility' },
-  );
-  await app.register(casefile.buildService({ store: measured, keyStore, sql: store.sql, now }), { prefix: '/casefile' });
+  const parts: SystemParts = { store: measured, sql: store.sql, keyStore, masterKey, now };
+  await app.register(intake.buildService(intakeDeps(parts, bus)), { prefix: '/intake' });
+  await app.register(eligibility.buildService(eligibilityDeps(parts, bus)), { prefix: '/eligibility' });
+  await app.register(casefile.buildService({ store: measured, keyStore, sql: store.sql, now }), {
+    prefix: '/casefile',
+  });
   for (const s of [scheduling, fieldkit]) await app.register(s.buildService(), { prefix: `/${s.name}` });
   for (const s of services) {
     app.get(`/${s.name}/healthz`, { config: { public: true }, schema: { hide: true } }, async () => ({

@@ -10,3 +10,17 @@ export const configSchema = z.object({
 });
 
 export type Config = z.output<typeof configSchema>;
+
+/** `pnpm casefile …` (casefile.cli.ts): where the data is, and how to reach the API. */
+export const cliConfigSchema = z.object({
+  DATA_DIR: env.path('.data'),
+  /** Set: rebuild against the PostgreSQL server (distributed mode) instead of the embedded store in DATA_DIR. */
+  DATABASE_URL: z.string().min(1).optional(),
+  /** The master key (base64, 32 bytes); embedded, the key file in DATA_DIR serves when unset. */
+  PD_MASTER_KEY: z.string().min(1).optional(),
+  /** A bearer token for `history`; without it (and without --token) a local auditor token is minted. */
+  BK_TOKEN: z.string().min(1).optional(),
+  USER: z.string().min(1).optional(),
+});
+
+export type CliConfig = z.output<typeof cliConfigSchema>;

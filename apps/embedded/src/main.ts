@@ -7,6 +7,7 @@ import { onShutdown } from '@buergerkoffer/shared/http';
 import { createLogger, startTracing } from '@buergerkoffer/shared/observability';
 import { buildEmbedded } from './app.ts';
 import { configSchema } from './config.ts';
+import { DataDirLockedError, lockDataDir } from './data-dir-lock.ts';
 
 let config: ReturnType<typeof parseConfig<typeof configSchema>>;
 try {
@@ -20,11 +21,21 @@ try {
 const tracing = startTracing({ serviceName: 'buergerkoffer-embedded' });
 const logger = createLogger({ service: 'embedded', level: config.LOG_LEVEL });
 const dataDir = resolve(config.DATA_DIR);
+let lock: Awaited<ReturnType<typeof lockDataDir>>;
+try {
+  // PGlite must never be opened by two processes (`pnpm casefile rebuild` takes the same lock).
+  lock = await lockDataDir(dataDir);
+} catch (error) {
+  if (!(error instanceof DataDirLockedError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  process.exit(75); // EX_TEMPFAIL: try again once the other process has ended
+}
 const app = await buildEmbedded({ logger, dataDir });
 
 onShutdown(logger, 10_000, async () => {
   await app.close();
   await tracing.shutdown();
+  lock.release();
 });
 
 await app.listen({ port: config.PORT, host: config.HOST });

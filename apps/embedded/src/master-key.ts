@@ -7,6 +7,16 @@ import { parseMasterKey } from '@buergerkoffer/shared/privacy';
  * The master key that wraps the data subjects' keys: `PD_MASTER_KEY` (base64, 32 bytes) when set — production
  * keeps it in a secret store —, else a key created once in `<dataDir>/keys/master.key` (mode 0600).
  */
+/** The master key if there is one (PD_MASTER_KEY, else the key file): for tools that must never make a new one. */
+export async function findMasterKey(
+  dataDir: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Buffer | undefined> {
+  if (env.PD_MASTER_KEY) return parseMasterKey(env.PD_MASTER_KEY);
+  const existing = await readFile(join(dataDir, 'keys', 'master.key'), 'utf8').catch(() => undefined);
+  return existing ? parseMasterKey(existing.trim()) : undefined;
+}
+
 export async function loadOrCreateMasterKey(dataDir: string, env: NodeJS.ProcessEnv = process.env): Promise<Buffer> {
   if (env.PD_MASTER_KEY) return parseMasterKey(env.PD_MASTER_KEY);
   const file = join(dataDir, 'keys', 'master.key');

@@ -3,7 +3,7 @@
  * check. Consumes intake.case.v1, publishes eligibility.assessment.v1.
  */
 import { INTAKE_CASE_TOPIC } from '@buergerkoffer/shared/contracts';
-import type { Subscription } from '@buergerkoffer/shared/event-sourcing';
+import { type BoundProjection, type Subscription, startProjection } from '@buergerkoffer/shared/event-sourcing';
 import {
   type Consumer,
   isContractViolation,
@@ -12,7 +12,7 @@ import {
 } from '@buergerkoffer/shared/messaging';
 import type { FastifyPluginAsync } from 'fastify';
 import { assessmentRoutes } from './assessments/assessment.routes.ts';
-import { startAssessmentQueue } from './assessments/assessment-queue.projection.ts';
+import { assessmentQueueProjection } from './assessments/assessment-queue.projection.ts';
 import { startAssessmentRelay } from './assessments/integration/assessment.relay.ts';
 import { caseEventsHandler, ELIGIBILITY_GROUP } from './assessments/integration/on-case-event.consumer.ts';
 import type { EligibilityDeps } from './deps.ts';
@@ -23,18 +23,23 @@ export type { EligibilityDeps } from './deps.ts';
 
 export const name = 'eligibility';
 
+/** The service's read models, for a composition root to run or rebuild them (`pnpm casefile rebuild`). */
+export const projections = (deps: Pick<EligibilityDeps, 'sealedStore' | 'sql'>): BoundProjection[] => [
+  assessmentQueueProjection({ store: deps.sealedStore, sql: deps.sql }),
+];
+
 /** The service as a fastify plugin: routes, the intake consumer, the work-queue projection and the relay. */
 export const buildService =
   (deps: EligibilityDeps): FastifyPluginAsync =>
   async (app) => {
     let consumer: Consumer | undefined;
-    let queue: Subscription | undefined;
+    const running: Subscription[] = [];
     let relay: Relay | undefined;
     if (app.hasDecorator('metrics')) {
       registerConsumerLagMetric(app.metrics, deps.bus, [{ groupId: ELIGIBILITY_GROUP, topics: [INTAKE_CASE_TOPIC] }]);
     }
     app.addHook('onReady', async () => {
-      queue = await startAssessmentQueue(deps);
+      for (const projection of projections(deps)) running.push(await startProjection(projection));
       relay = await startAssessmentRelay(deps);
       await deps.bus.ensureTopics([{ topic: INTAKE_CASE_TOPIC }]);
       consumer = await deps.bus.subscribe(
@@ -45,7 +50,7 @@ export const buildService =
     app.addHook('onClose', async () => {
       await consumer?.stop();
       await relay?.stop();
-      await queue?.stop();
+      for (const projection of running) await projection.stop();
     });
     await app.register(ruleSetRoutes(deps));
     await app.register(assessmentRoutes(deps));

@@ -2,12 +2,19 @@
  * The intake service: records requests for the mobile office (115, e-mail, institution, counter) as cases.
  * `buildService(deps)` is the service as a fastify plugin, mounted standalone at `/` or embedded under `/intake`.
  */
-import type { CheckpointStore, EventStore, Sql, Subscription } from '@buergerkoffer/shared/event-sourcing';
+import {
+  type BoundProjection,
+  type CheckpointStore,
+  type EventStore,
+  type Sql,
+  type Subscription,
+  startProjection,
+} from '@buergerkoffer/shared/event-sourcing';
 import type { EventBus, Relay } from '@buergerkoffer/shared/messaging';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { Gauge } from 'prom-client';
 import { caseRoutes } from './cases/case.routes.ts';
-import { startCaseListProjection } from './cases/case-list.projection.ts';
+import { caseListProjection } from './cases/case-list.projection.ts';
 import { startCaseRelay } from './cases/integration/case.relay.ts';
 import { institutionRoutes } from './institutions/institution.routes.ts';
 
@@ -66,19 +73,24 @@ function registerLagMetrics(app: FastifyInstance, deps: IntakeDeps): void {
   });
 }
 
-/** The service as a fastify plugin: its routes, and its projection running while the app runs. */
+/** The service's read models, for a composition root to run or rebuild them (`pnpm casefile rebuild`). */
+export const projections = (deps: Pick<IntakeDeps, 'store' | 'sql' | 'duplicateSecret'>): BoundProjection[] => [
+  caseListProjection(deps),
+];
+
+/** The service as a fastify plugin: its routes, and its projections running while the app runs. */
 export const buildService =
   (deps: IntakeDeps): FastifyPluginAsync =>
   async (app) => {
-    let projection: Subscription | undefined;
+    const running: Subscription[] = [];
     let relay: Relay | undefined;
     app.addHook('onReady', async () => {
-      projection = await startCaseListProjection(deps);
+      for (const projection of projections(deps)) running.push(await startProjection(projection));
       if (deps.relay) relay = await startCaseRelay({ ...deps.relay, checkpoints: deps.checkpoints });
     });
     app.addHook('onClose', async () => {
       await relay?.stop();
-      await projection?.stop();
+      for (const projection of running) await projection.stop();
     });
     registerLagMetrics(app, deps);
     await app.register(caseRoutes(deps));

@@ -22,5 +22,18 @@ export {
   type PostgresEventStoreOptions,
 } from './postgres/postgres-event-store.ts';
 export { pgliteSql, pgSql, type Sql } from './postgres/sql.ts';
+export {
+  applyPage,
+  type BoundProjection,
+  type PageOutcome,
+  type Projection,
+  type ProjectionTable,
+  type RebuildOptions,
+  type RebuildProgress,
+  type RebuildResult,
+  rebuildProjections,
+  type StartProjectionOptions,
+  startProjection,
+} from './projection.ts';
 export * from './types.ts';
 export { categoryOf, prepareEvents, validateStreamName } from './validation.ts';

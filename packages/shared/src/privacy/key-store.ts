@@ -12,12 +12,25 @@ export class SubjectErasedError extends Error {
   }
 }
 
+export interface SubjectRef {
+  readonly tenantId: string;
+  readonly subjectId: string;
+}
+
+/** The map key of a subject in `findKeys` answers. */
+export const subjectKey = (tenantId: string, subjectId: string): string => `${tenantId}\u001f${subjectId}`;
+
 /** Keys per data subject, kept apart from the events and deletable. */
 export interface KeyStore {
   /** The subject's key; created on first use. Throws SubjectErasedError after erasure. */
   keyFor(tenantId: string, subjectId: string): Promise<Buffer>;
   /** The subject's key if it exists and was not erased. */
   findKey(tenantId: string, subjectId: string): Promise<Buffer | undefined>;
+  /**
+   * `findKey` for many subjects at once (one round trip for those not cached), keyed by `subjectKey(tenant, subject)`.
+   * Optional so that simple key stores (fakes in tests) need not have it: callers fall back to `findKey`.
+   */
+  findKeys?(subjects: readonly SubjectRef[]): Promise<Map<string, Buffer | undefined>>;
   /** Deletes the key: every value sealed for the subject becomes unreadable, for good. */
   erase(tenantId: string, subjectId: string): Promise<void>;
 }
@@ -58,13 +71,13 @@ export class PostgresKeyStore implements KeyStore {
   }
 
   #cached(tenantId: string, subjectId: string): Buffer | undefined {
-    const hit = this.#cache.get(`${tenantId}\u001f${subjectId}`);
+    const hit = this.#cache.get(subjectKey(tenantId, subjectId));
     return hit && hit.until > Date.now() ? hit.key : undefined;
   }
 
   #remember(tenantId: string, subjectId: string, key: Buffer, erasuresAtStart: number): Buffer {
     if (erasuresAtStart !== this.#erasures) return key;
-    if (this.#cacheMs > 0) this.#cache.set(`${tenantId}\u001f${subjectId}`, { key, until: Date.now() + this.#cacheMs });
+    if (this.#cacheMs > 0) this.#cache.set(subjectKey(tenantId, subjectId), { key, until: Date.now() + this.#cacheMs });
     return key;
   }
 
@@ -85,6 +98,35 @@ export class PostgresKeyStore implements KeyStore {
     );
   }
 
+  async findKeys(subjects: readonly SubjectRef[]): Promise<Map<string, Buffer | undefined>> {
+    const found = new Map<string, Buffer | undefined>();
+    const missing = new Map<string, SubjectRef>();
+    for (const subject of subjects) {
+      const id = subjectKey(subject.tenantId, subject.subjectId);
+      if (found.has(id) || missing.has(id)) continue;
+      const cached = this.#cached(subject.tenantId, subject.subjectId);
+      if (cached) found.set(id, cached);
+      else missing.set(id, subject);
+    }
+    if (missing.size === 0) return found;
+    const erasures = this.#erasures;
+    const rows = await this.#sql.query<{ tenant_id: string; subject_id: string; wrapped_key: Uint8Array | null }>(
+      `select k.tenant_id, k.subject_id, k.wrapped_key from pd_subject_keys k
+         join json_to_recordset($1::json) as w (tenant_id text, subject_id text) using (tenant_id, subject_id)`,
+      [JSON.stringify([...missing.values()].map((s) => ({ tenant_id: s.tenantId, subject_id: s.subjectId })))],
+    );
+    for (const id of missing.keys()) found.set(id, undefined); // no row, or erased
+    for (const row of rows) {
+      if (!row.wrapped_key) continue;
+      const key = unwrapKey(this.#masterKey, row.tenant_id, row.subject_id, row.wrapped_key);
+      found.set(
+        subjectKey(row.tenant_id, row.subject_id),
+        this.#remember(row.tenant_id, row.subject_id, key, erasures),
+      );
+    }
+    return found;
+  }
+
   async keyFor(tenantId: string, subjectId: string): Promise<Buffer> {
     const found = await this.findKey(tenantId, subjectId);
     if (found) return found;
@@ -101,13 +143,13 @@ export class PostgresKeyStore implements KeyStore {
 
   async erase(tenantId: string, subjectId: string): Promise<void> {
     this.#erasures++;
-    this.#cache.delete(`${tenantId}\u001f${subjectId}`);
+    this.#cache.delete(subjectKey(tenantId, subjectId));
     await this.#sql.query(
       `insert into pd_subject_keys (tenant_id, subject_id, wrapped_key, erased_at) values ($1, $2, null, now())
        on conflict (tenant_id, subject_id) do update set wrapped_key = null, erased_at = coalesce(pd_subject_keys.erased_at, now())`,
       [tenantId, subjectId],
     );
     this.#erasures++;
-    this.#cache.delete(`${tenantId}\u001f${subjectId}`);
+    this.#cache.delete(subjectKey(tenantId, subjectId));
   }
 }

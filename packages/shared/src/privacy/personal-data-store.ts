@@ -23,8 +23,8 @@ import type {
   SubscribeOptions,
   Subscription,
 } from '../event-sourcing/types.ts';
-import { ERASED, isSealed, seal, UNREADABLE, unseal } from './crypto.ts';
-import type { KeyStore } from './key-store.ts';
+import { ERASED, isSealed, type SealedValue, seal, UNREADABLE, unseal } from './crypto.ts';
+import { type KeyStore, type SubjectRef, subjectKey } from './key-store.ts';
 
 /** Which fields of an event type are personal, and whose. Paths are dot-separated. */
 export interface PersonalFieldRule {
@@ -37,6 +37,13 @@ export interface PersonalFieldRule {
 }
 
 export type PersonalDataPolicy = Readonly<Record<string, readonly PersonalFieldRule[]>>;
+
+/**
+ * Which sealed fields a reader opens, per event type (paths in `data`; `*` for any array index); every other sealed
+ * value stays sealed. Data minimisation for readers that need little (a projection needing a name, not the health
+ * data beside it) — and each value left sealed is a decryption saved.
+ */
+export type OpenOnly = Readonly<Record<string, readonly string[]>>;
 
 type JsonRecord = { [key: string]: Json | undefined };
 
@@ -167,15 +174,155 @@ export class PersonalDataProtector {
   async openEvent(event: StoredEvent): Promise<StoredEvent> {
     return { ...event, data: await this.open(event.metadata.tenantId, event.id, event.data) };
   }
+
+  /**
+   * `openEvent` for a page of events with one key lookup for all their subjects (instead of one per subject and
+   * event): what reads of many events — a projection's rebuild — need. Events without sealed values come back as
+   * they are.
+   */
+  async openEvents(events: readonly StoredEvent[], only?: OpenOnly): Promise<StoredEvent[]> {
+    const subjects = new Map<string, SubjectRef>();
+    const want = (tenantId: string, subjectId: string) =>
+      subjects.set(subjectKey(tenantId, subjectId), { tenantId, subjectId });
+    // Per event: every sealed value (open all), or only those at the wanted paths — found by following just those
+    // paths, so a reader that wants three fields does not walk (or copy) the rest of the event.
+    const plans = events.map((event): 'all' | SealedAt[] | undefined => {
+      const tenantId = event.metadata.tenantId;
+      if (!only) {
+        let found = false;
+        collectSealed(event.data, (sub) => {
+          found = true;
+          want(tenantId, sub);
+        });
+        return found ? 'all' : undefined;
+      }
+      const paths = only[event.type];
+      if (!paths) return undefined;
+      const found = paths.flatMap((path) => sealedAt(event.data, path.split('.'), []));
+      for (const { sealed } of found) want(tenantId, sealed.sub);
+      return found.length > 0 ? found : undefined;
+    });
+    if (subjects.size === 0) return [...events];
+    const keys = this.#keys.findKeys
+      ? await this.#keys.findKeys([...subjects.values()])
+      : new Map(
+          await Promise.all(
+            [...subjects].map(async ([id, s]) => [id, await this.#keys.findKey(s.tenantId, s.subjectId)] as const),
+          ),
+        );
+    return events.map((event, index) => {
+      const plan = plans[index];
+      if (plan === undefined) return event;
+      const tenantId = event.metadata.tenantId;
+      if (plan === 'all') return { ...event, data: openWith(keys, tenantId, event.id, event.data, '') };
+      let data = event.data;
+      for (const { path, sealed } of plan) {
+        data = replaceAt(data, path, 0, openOne(keys, tenantId, event.id, sealed, path.join('.')));
+      }
+      return { ...event, data };
+    });
+  }
+}
+
+interface SealedAt {
+  readonly path: readonly string[];
+  readonly sealed: SealedValue;
+}
+
+/** The sealed values at `segments` (`*` = every element of an array) below `node`. */
+function sealedAt(node: unknown, segments: readonly string[], at: readonly string[]): SealedAt[] {
+  const [head, ...rest] = segments;
+  if (head === undefined) return isSealed(node) ? [{ path: at, sealed: node }] : [];
+  if (head === '*') {
+    return Array.isArray(node) ? node.flatMap((item, index) => sealedAt(item, rest, [...at, String(index)])) : [];
+  }
+  if (Array.isArray(node)) return /^\d+$/.test(head) ? sealedAt(node[Number(head)], rest, [...at, head]) : [];
+  return isRecord(node) && Object.hasOwn(node, head) ? sealedAt(node[head], rest, [...at, head]) : [];
+}
+
+/** `root` with the value at `path` replaced, copying only the objects and arrays on the way. */
+function replaceAt(root: Json, path: readonly string[], depth: number, value: Json): Json {
+  const key = path[depth];
+  if (key === undefined) return value;
+  if (Array.isArray(root)) {
+    const copy = [...root];
+    copy[Number(key)] = replaceAt(root[Number(key)] as Json, path, depth + 1, value);
+    return copy;
+  }
+  if (!isRecord(root)) return root;
+  // fromEntries-like own property even for "__proto__".
+  const copy: JsonRecord = { ...root };
+  Object.defineProperty(copy, key, {
+    value: replaceAt(root[key] as Json, path, depth + 1, value),
+    enumerable: true,
+    writable: true,
+    configurable: true,
+  });
+  return copy;
+}
+
+function openOne(
+  keys: ReadonlyMap<string, Buffer | undefined>,
+  tenantId: string,
+  eventId: string,
+  sealed: SealedValue,
+  path: string,
+): Json {
+  const key = keys.get(subjectKey(tenantId, sealed.sub));
+  if (!key) return ERASED;
+  try {
+    return unseal(key, tenantId, sealed, `${eventId}/${path}`) as Json;
+  } catch {
+    return UNREADABLE;
+  }
+}
+
+/** Calls `found` with the subject of every sealed value in `value`. */
+function collectSealed(value: unknown, found: (subjectId: string) => void): void {
+  if (isSealed(value)) found(value.sub);
+  else if (Array.isArray(value)) for (const item of value) collectSealed(item, found);
+  else if (isRecord(value)) for (const item of Object.values(value)) collectSealed(item, found);
+}
+
+/** `open` with every key at hand: synchronous, so a page of events is opened without a promise per value. */
+function openWith(
+  keys: ReadonlyMap<string, Buffer | undefined>,
+  tenantId: string,
+  eventId: string,
+  value: Json,
+  path: string,
+): Json {
+  if (isSealed(value)) return openOne(keys, tenantId, eventId, value, path);
+  const at = (key: string | number) => (path === '' ? String(key) : `${path}.${key}`);
+  if (Array.isArray(value))
+    return value.map((item: Json, index: number) => openWith(keys, tenantId, eventId, item, at(index)));
+  if (isRecord(value)) {
+    // fromEntries defines own properties: a "__proto__" key in stored JSON stays data.
+    return Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, v === undefined ? v : openWith(keys, tenantId, eventId, v, at(k))]),
+    );
+  }
+  return value;
 }
 
 export class PersonalDataStore implements EventStore {
   readonly #inner: EventStore;
+  readonly #keys: KeyStore;
+  readonly #policy: PersonalDataPolicy;
+  readonly #only: OpenOnly | undefined;
   readonly protector: PersonalDataProtector;
 
-  constructor(inner: EventStore, keys: KeyStore, policy: PersonalDataPolicy) {
+  constructor(inner: EventStore, keys: KeyStore, policy: PersonalDataPolicy, options: { openOnly?: OpenOnly } = {}) {
     this.#inner = inner;
+    this.#keys = keys;
+    this.#policy = policy;
+    this.#only = options.openOnly;
     this.protector = new PersonalDataProtector(keys, policy);
+  }
+
+  /** The same store, opening only these sealed fields on reads (see OpenOnly); appends seal as before. */
+  openingOnly(only: OpenOnly): PersonalDataStore {
+    return new PersonalDataStore(this.#inner, this.#keys, this.#policy, { openOnly: only });
   }
 
   async append(stream: string, events: readonly EventToAppend[], expected?: ExpectedState): Promise<AppendResult> {
@@ -220,8 +367,8 @@ export class PersonalDataStore implements EventStore {
     return last ? { nextExpectedRevision: last.revision, position: last.position, replayed: true } : undefined;
   }
 
-  async #openAll(events: StoredEvent[]): Promise<StoredEvent[]> {
-    return Promise.all(events.map((event) => this.protector.openEvent(event)));
+  #openAll(events: StoredEvent[]): Promise<StoredEvent[]> {
+    return this.protector.openEvents(events, this.#only);
   }
 
   async readStream(stream: string, options?: ReadStreamOptions): Promise<StoredEvent[]> {
@@ -234,7 +381,12 @@ export class PersonalDataStore implements EventStore {
     return this.#openAll(await this.#inner.readCase(tenantId, caseId, options));
   }
   subscribe(options: SubscribeOptions, handler: EventHandler): Subscription {
-    return this.#inner.subscribe(options, async (event) => handler(await this.protector.openEvent(event)));
+    const only = this.#only;
+    return this.#inner.subscribe(options, async (event) =>
+      handler(
+        only ? ((await this.protector.openEvents([event], only))[0] ?? event) : await this.protector.openEvent(event),
+      ),
+    );
   }
   /** The events as stored: personal fields sealed (e.g. to relay them to Kafka still encrypted). */
   get sealed(): EventStore {

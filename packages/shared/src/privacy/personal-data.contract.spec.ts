@@ -162,6 +162,96 @@ function privacySuite(open: () => Promise<{ sql: Sql; store: PostgresEventStore 
     await store.close();
   });
 
+  it('opens a page of events with one key lookup for all its subjects, erased ones included', async () => {
+    const { sql, store: inner } = await open();
+    const master = randomBytes(32);
+    const writer = new PersonalDataStore(inner, await PostgresKeyStore.open(sql, master), policy);
+    const subjects = Array.from({ length: 12 }, () => uuidv7());
+    const from = await inner.headPosition(); // earlier tests' events are sealed under other master keys
+    for (const [i, subjectId] of subjects.entries()) {
+      await writer.append(`intakeCase-${uuidv7()}`, [
+        {
+          id: uuidv7(),
+          type: 'CaseOpened',
+          data: { applicant: { subjectId, familyName: `Name ${i}` }, services: ['id-card'] },
+          metadata: { tenantId },
+        },
+        { id: uuidv7(), type: 'ServicesChanged', data: { services: ['passport'] }, metadata: { tenantId } },
+      ]);
+    }
+    await writer.protector.openEvents([]); // nothing to open: no lookup at all
+    const erasedSubject = subjects[3] ?? '';
+    await (await PostgresKeyStore.open(sql, master)).erase(tenantId, erasedSubject);
+
+    // A cold key store (another process, e.g. `pnpm casefile rebuild`), counting its queries.
+    const keyQueries: string[] = [];
+    const counting: Sql = {
+      ...sql,
+      query: (text, params) => {
+        if (text.includes('pd_subject_keys')) keyQueries.push(text);
+        return sql.query(text, params);
+      },
+    };
+    const reader = new PersonalDataStore(inner, await PostgresKeyStore.open(counting, master), policy);
+    keyQueries.length = 0;
+    const page = await reader.readAll({ afterPosition: from, limit: 1_000 });
+    expect(keyQueries).toHaveLength(1);
+    const opened = page.filter((event) => event.type === 'CaseOpened');
+    expect(opened.map((event) => (event.data as { applicant: { familyName: string } }).applicant.familyName)).toEqual(
+      subjects.map((_, i) => (i === 3 ? ERASED : `Name ${i}`)),
+    );
+    // The same as opening one event at a time.
+    const sealed = await inner.readAll({ afterPosition: from, limit: 1_000 });
+    expect(page).toEqual(await Promise.all(sealed.map((event) => reader.protector.openEvent(event))));
+    await inner.close();
+  });
+
+  it('opens only the fields a reader asks for, leaving the others sealed', async () => {
+    const { sql, store: inner } = await open();
+    const store = new PersonalDataStore(inner, await PostgresKeyStore.open(sql, randomBytes(32)), policy);
+    const from = await inner.headPosition();
+    const caseId = uuidv7();
+    const [hans, grete] = [uuidv7(), uuidv7()];
+    await store.append(`intakeCase-${caseId}`, [
+      {
+        id: uuidv7(),
+        type: 'CaseOpened',
+        data: { applicant: { subjectId: uuidv7(), familyName: 'Mustermann', birthDate: '1931-04-02' }, mobility: {} },
+        metadata: { tenantId },
+      },
+      {
+        id: uuidv7(),
+        type: 'GroupRequested',
+        data: {
+          residents: [
+            { residentId: hans, name: 'Hans Beispiel', careLevel: 5 },
+            { residentId: grete, name: 'Grete Probe', careLevel: 3 },
+          ],
+        },
+        metadata: { tenantId },
+      },
+    ]);
+    const narrow = store.openingOnly({ CaseOpened: ['applicant.familyName'], GroupRequested: ['residents.*.name'] });
+    type Opened = { applicant: Record<string, unknown>; mobility: unknown };
+    type Group = { residents: Record<string, unknown>[] };
+    const [opened, group] = (await narrow.readAll({ afterPosition: from })).map((event) => event.data) as [
+      Opened,
+      Group,
+    ];
+    expect(opened.applicant.familyName).toBe('Mustermann');
+    expect(opened.applicant.birthDate).toMatchObject({ $pd: 'v1' });
+    expect(opened.mobility).toMatchObject({ $pd: 'v1' });
+    expect(group.residents.map((r) => r.name)).toEqual(['Hans Beispiel', 'Grete Probe']);
+    expect(group.residents.map((r) => r.careLevel)).toEqual([
+      expect.objectContaining({ $pd: 'v1' }),
+      expect.objectContaining({ $pd: 'v1' }),
+    ]);
+    // What it was not asked for comes back exactly as stored.
+    const [stored] = (await inner.readAll({ afterPosition: from })).map((event) => event.data) as [Opened];
+    expect(opened.mobility).toEqual(stored.mobility);
+    await inner.close();
+  });
+
   it('keeps the key table free of usable keys: they are wrapped with the master key', async () => {
     const { sql, store } = await open();
     const master = randomBytes(32);

@@ -1,12 +1,5 @@
 /** The officers' work queue (GET /assessments?status=…): assessments by status, oldest first. No personal data. */
-import {
-  type CheckpointStore,
-  type EventStore,
-  ensureSchema,
-  type Sql,
-  type Subscription,
-  subscribeFromCheckpoint,
-} from '@buergerkoffer/shared/event-sourcing';
+import type { BoundProjection, EventStore, Projection, Sql } from '@buergerkoffer/shared/event-sourcing';
 
 const SCHEMA = `
 create table if not exists eligibility_assessments (
@@ -27,42 +20,58 @@ const STATUS: Record<string, string> = {
   AssessmentClosed: 'closed',
 };
 
-export async function startAssessmentQueue(deps: {
-  store: EventStore;
-  sql: Sql;
-  checkpoints: CheckpointStore;
-}): Promise<Subscription> {
-  await ensureSchema(deps.sql, SCHEMA);
-  return subscribeFromCheckpoint(
-    deps.store,
-    deps.checkpoints,
-    { subscriberId: 'eligibility:queue', filter: { streamCategories: ['eligibility'] } },
-    async (event) => {
-      const data = event.data as { caseId: string; precheck?: { outcome: string }; checkedAt?: string };
+interface AssessmentRow {
+  readonly case_id: string;
+  readonly tenant_id: string;
+  readonly status: string;
+  readonly outcome: string;
+  readonly checked_at: string;
+  readonly revision: number;
+}
+
+type QueueEventData = { caseId?: unknown; precheck?: { outcome: string }; checkedAt?: string } | null;
+
+/**
+ * The queue needs no personal data: `store` may be the store as stored (sealed), which spares opening the
+ * pre-check's sealed mobility data on every read.
+ */
+export function assessmentQueueProjection(deps: { store: EventStore; sql: Sql }): BoundProjection {
+  const projection: Projection<AssessmentRow> = {
+    name: 'eligibility:queue',
+    schema: SCHEMA,
+    table: {
+      name: 'eligibility_assessments',
+      key: 'case_id',
+      columns: ['case_id', 'tenant_id', 'status', 'outcome', 'checked_at', 'revision'],
+    },
+    filter: { streamCategories: ['eligibility'] },
+    keyOf(event) {
+      const caseId = (event.data as QueueEventData)?.caseId;
+      return typeof caseId === 'string' && (event.type === 'AssessmentPrechecked' || STATUS[event.type])
+        ? caseId
+        : undefined;
+    },
+    apply(row, event) {
+      const data = event.data as QueueEventData;
       if (event.type === 'AssessmentPrechecked') {
-        await deps.sql.query(
-          `insert into eligibility_assessments (case_id, tenant_id, status, outcome, checked_at, revision)
-           values ($1, $2, 'awaiting-decision', $3, $4, $5)
-           on conflict (case_id) do update set outcome = excluded.outcome, revision = excluded.revision
-             where eligibility_assessments.revision < excluded.revision`,
-          [
-            data.caseId,
-            event.metadata.tenantId,
-            data.precheck?.outcome ?? 'needs-evidence',
-            data.checkedAt,
-            event.revision,
-          ],
-        );
-        return;
+        const outcome = data?.precheck?.outcome ?? 'needs-evidence';
+        // A re-check updates the outcome; the status and the place in the queue stay.
+        if (row) return row.revision < event.revision ? { ...row, outcome, revision: event.revision } : row;
+        return {
+          case_id: String(data?.caseId),
+          tenant_id: event.metadata.tenantId,
+          status: 'awaiting-decision',
+          outcome,
+          checked_at: String(data?.checkedAt),
+          revision: event.revision,
+        };
       }
       const status = STATUS[event.type];
-      if (!status) return;
-      await deps.sql.query(
-        'update eligibility_assessments set status = $2, revision = $3 where case_id = $1 and revision < $3',
-        [data.caseId, status, event.revision],
-      );
+      if (!status || !row || row.revision >= event.revision) return row;
+      return { ...row, status, revision: event.revision };
     },
-  );
+  };
+  return { projection, store: deps.store, sql: deps.sql };
 }
 
 export async function assessmentQueue(

@@ -93,7 +93,9 @@ const filterSql = (filter: EventFilter | undefined, params: unknown[]): string =
   const clauses: string[] = [];
   if (filter?.streamCategories && filter.streamCategories.length > 0) {
     params.push(JSON.stringify(filter.streamCategories));
-    clauses.push(`e.category in (select jsonb_array_elements_text($${params.length}::jsonb))`);
+    // `= any(array(…))`, not `in (select …)`: the latter plans as a hash semi-join over every later event, then a
+    // sort of them all (on disk, for a large store) on every page; this one stays an ordered scan with a filter.
+    clauses.push(`e.category = any(array(select jsonb_array_elements_text($${params.length}::jsonb)))`);
   }
   if (filter?.eventTypePrefixes && filter.eventTypePrefixes.length > 0) {
     params.push(JSON.stringify(filter.eventTypePrefixes));

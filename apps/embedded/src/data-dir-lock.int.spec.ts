@@ -1,0 +1,73 @@
+import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DataDirLockedError, LOCK_FILE, lockDataDir, lockHolder } from './data-dir-lock.ts';
+
+const cli = fileURLToPath(new URL('./casefile.cli.ts', import.meta.url));
+
+/** A process that stays alive (stands in for `pnpm start`). */
+const sleeper = (): ChildProcess =>
+  spawn(process.execPath, ['-e', 'setTimeout(() => {}, 60_000)'], { stdio: 'ignore' });
+
+/** The pid of a process that has ended. */
+async function deadPid(): Promise<number> {
+  const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
+  await new Promise((resolve) => child.once('exit', resolve));
+  return child.pid ?? 999_999;
+}
+
+describe('the embedded data directory lock', () => {
+  let dir: string;
+  let running: ChildProcess;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'bk-lock-'));
+    running = sleeper();
+  });
+  afterAll(async () => {
+    running.kill();
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('is taken with the pid inside, and released (file removed) by its owner', async () => {
+    const data = join(dir, 'fresh');
+    const lock = await lockDataDir(data);
+    expect((await readFile(join(data, LOCK_FILE), 'utf8')).trim()).toBe(String(process.pid));
+    lock.release();
+    await expect(readFile(join(data, LOCK_FILE), 'utf8')).rejects.toThrow();
+  });
+
+  it('is refused while a live process holds it, naming that process', async () => {
+    const data = join(dir, 'held');
+    await mkdir(data, { recursive: true });
+    await writeFile(join(data, LOCK_FILE), `${running.pid}\n`);
+    expect(await lockHolder(data)).toBe(running.pid);
+    const refused = await lockDataDir(data).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(DataDirLockedError);
+    expect((refused as DataDirLockedError).pid).toBe(running.pid);
+  });
+
+  it('is taken over from a process that no longer runs', async () => {
+    const data = join(dir, 'stale');
+    await mkdir(data, { recursive: true });
+    await writeFile(join(data, LOCK_FILE), `${await deadPid()}\n`);
+    const lock = await lockDataDir(data);
+    expect((await readFile(join(data, LOCK_FILE), 'utf8')).trim()).toBe(String(process.pid));
+    lock.release();
+  });
+
+  it('makes `pnpm casefile rebuild` refuse with exit code 75 while the embedded system runs', async () => {
+    const data = join(dir, 'running');
+    await mkdir(join(data, 'eventstore'), { recursive: true });
+    await writeFile(join(data, LOCK_FILE), `${running.pid}\n`);
+    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'DATABASE_URL'));
+    const result = await promisify(execFile)(process.execPath, [cli, 'rebuild'], {
+      env: { ...env, DATA_DIR: data },
+    }).catch((error: { code: number; stderr: string }) => error);
+    expect(result).toMatchObject({ code: 75, stderr: expect.stringContaining(`in use by process ${running.pid}`) });
+  });
+});

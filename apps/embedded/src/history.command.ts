@@ -1,0 +1,239 @@
+/**
+ * `pnpm casefile history <caseId>`: a case's audit history for auditors, read through the casefile API — never from
+ * the database directly, so every read is authorised, purpose-bound and written to the access log like any other.
+ */
+import { parseArgs } from 'node:util';
+
+export const historyUsage = `usage: pnpm casefile history <caseId> --purpose "<text>" [--at <ISO time|position>] [--json]
+                             [--url <casefile API>] [--token <jwt>] [--tenant <id>]
+
+  --purpose  why the history is read (required; recorded in the access log)
+  --at       also show the case's state at that time or global position, and only the events up to it
+  --json     print JSON ({ caseId, events, state? }) instead of a table
+  --url      the casefile API (default http://127.0.0.1:3000/casefile)
+  --token    bearer token (default: $BK_TOKEN; else an auditor token signed with the embedded key in DATA_DIR,
+             for --tenant, default "default")`;
+
+export interface HistoryArgs {
+  readonly caseId: string;
+  readonly purpose: string;
+  /** A global position (whole number) or an instant (ISO 8601). */
+  readonly at?: { readonly position: number } | { readonly time: string } | undefined;
+  readonly json: boolean;
+  readonly url: string;
+  readonly token?: string | undefined;
+  readonly tenant: string;
+}
+
+export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
+
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+export function parseHistoryArgs(argv: readonly string[]): Parsed<HistoryArgs> | { readonly ok: 'help' } {
+  let parsed: ReturnType<typeof parse>;
+  const parse = () =>
+    parseArgs({
+      args: [...argv],
+      allowPositionals: true,
+      strict: true,
+      options: {
+        at: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        purpose: { type: 'string' },
+        url: { type: 'string', default: 'http://127.0.0.1:3000/casefile' },
+        token: { type: 'string' },
+        tenant: { type: 'string', default: 'default' },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  try {
+    parsed = parse();
+  } catch (error) {
+    return { ok: false, message: (error as Error).message };
+  }
+  const { values, positionals } = parsed;
+  if (values.help) return { ok: 'help' };
+  const [caseId, ...extra] = positionals;
+  if (!caseId) return { ok: false, message: 'the case id is missing' };
+  if (extra.length > 0) return { ok: false, message: `unexpected argument: ${extra.join(' ')}` };
+  const purpose = values.purpose?.trim();
+  if (!purpose) return { ok: false, message: '--purpose is required: say why you read this history' };
+  let at: HistoryArgs['at'];
+  if (values.at !== undefined) {
+    if (/^\d+$/.test(values.at)) at = { position: Number(values.at) };
+    else if (ISO_TIME.test(values.at) && !Number.isNaN(Date.parse(values.at))) at = { time: values.at };
+    else return { ok: false, message: `--at must be an ISO 8601 time or a global position, got "${values.at}"` };
+  }
+  let url: URL;
+  try {
+    url = new URL(values.url);
+  } catch {
+    return { ok: false, message: `--url is not a URL: ${values.url}` };
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return { ok: false, message: `--url must be http(s), got ${url.protocol}` };
+  }
+  return {
+    ok: true,
+    value: {
+      caseId,
+      purpose,
+      at,
+      json: values.json,
+      url: url.toString().replace(/\/+$/, ''),
+      token: values.token,
+      tenant: values.tenant,
+    },
+  };
+}
+
+export interface HistoryEvent {
+  readonly position: number;
+  readonly recordedAt: string;
+  readonly service: string;
+  readonly stream: string;
+  readonly type: string;
+  readonly actor?: { readonly id: string; readonly role: string } | null | undefined;
+  readonly correlationId?: string | null | undefined;
+  readonly data?: unknown;
+}
+
+export interface CaseState {
+  readonly caseId: string;
+  readonly asOf: string;
+  readonly status: string;
+  readonly [key: string]: unknown;
+}
+
+/** The events whose place is at or before `at` (all of them without `at`). */
+export function upTo(events: readonly HistoryEvent[], at: HistoryArgs['at']): HistoryEvent[] {
+  if (!at) return [...events];
+  if ('position' in at) return events.filter((event) => event.position <= at.position);
+  const limit = Date.parse(at.time);
+  return events.filter((event) => Date.parse(event.recordedAt) <= limit);
+}
+
+/** A plain table: position, time, service, type, actor; columns as wide as their widest cell. */
+export function renderHistoryTable(events: readonly HistoryEvent[]): string {
+  const header = ['POSITION', 'TIME', 'SERVICE', 'TYPE', 'ACTOR'];
+  const rows = events.map((event) => [
+    String(event.position),
+    event.recordedAt,
+    event.service,
+    event.type,
+    event.actor ? `${event.actor.id} (${event.actor.role})` : '—',
+  ]);
+  const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]?.length ?? 0)));
+  const line = (cells: readonly string[]) =>
+    cells
+      .map((cell, column) => (column === 0 ? cell.padStart(widths[column] ?? 0) : cell.padEnd(widths[column] ?? 0)))
+      .join('  ')
+      .trimEnd();
+  const count = `${events.length} event${events.length === 1 ? '' : 's'}`;
+  return [line(header), ...rows.map(line), count].join('\n');
+}
+
+/** The state as `field: value` lines, `status` and `asOf` first; nested values as compact JSON. */
+export function renderState(state: CaseState): string {
+  const { caseId, asOf, status, ...rest } = state;
+  const fields: [string, unknown][] = [['case', caseId], ['as of', asOf], ['status', status], ...Object.entries(rest)];
+  const width = Math.max(...fields.map(([name]) => name.length));
+  return fields
+    .map(
+      ([name, value]) => `${`${name}:`.padEnd(width + 1)} ${typeof value === 'string' ? value : JSON.stringify(value)}`,
+    )
+    .join('\n');
+}
+
+/** An RFC 9457 problem as one or more lines for stderr. */
+export function renderProblem(status: number, body: unknown): string {
+  const problem = (typeof body === 'object' && body !== null ? body : {}) as {
+    title?: unknown;
+    detail?: unknown;
+    errors?: unknown;
+  };
+  const title = typeof problem.title === 'string' ? problem.title : `HTTP ${status}`;
+  const lines = [typeof problem.detail === 'string' ? `${title}: ${problem.detail}` : title];
+  if (Array.isArray(problem.errors)) {
+    for (const error of problem.errors) {
+      const { field, message } = (error ?? {}) as { field?: unknown; message?: unknown };
+      lines.push(
+        `  ${typeof field === 'string' ? `${field}: ` : ''}${typeof message === 'string' ? message : JSON.stringify(error)}`,
+      );
+    }
+  }
+  return lines.join('\n');
+}
+
+export class ApiError extends Error {
+  readonly status: number;
+  readonly body: unknown;
+  constructor(status: number, body: unknown) {
+    super(renderProblem(status, body));
+    this.name = 'ApiError';
+    this.status = status;
+    this.body = body;
+  }
+}
+
+export interface HistoryIo {
+  readonly fetch: typeof fetch;
+  readonly stdout: (text: string) => void;
+  readonly stderr: (text: string) => void;
+  /** The bearer token to send (resolved by the caller: --token, BK_TOKEN or a minted one). */
+  readonly token: string;
+}
+
+async function getJson(io: HistoryIo, url: string): Promise<unknown> {
+  const response = await io.fetch(url, {
+    headers: { authorization: `Bearer ${io.token}`, accept: 'application/json, application/problem+json' },
+  });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = text ? JSON.parse(text) : undefined;
+  } catch {
+    // not JSON (a proxy's error page): shown as its status
+  }
+  if (!response.ok) throw new ApiError(response.status, body);
+  return body;
+}
+
+/** Prints the history (and the state at `--at`); answers the exit code. */
+export async function runHistory(args: HistoryArgs, io: HistoryIo): Promise<number> {
+  const base = `${args.url}/cases/${encodeURIComponent(args.caseId)}`;
+  const purpose = encodeURIComponent(args.purpose);
+  try {
+    const events: HistoryEvent[] = [];
+    let cursor: string | null = null;
+    // Bounded, in case a server kept answering the same cursor.
+    for (let page = 0; page < 100_000; page++) {
+      const after: string = cursor === null ? '' : `&after=${encodeURIComponent(cursor)}`;
+      const body = (await getJson(io, `${base}/history?purpose=${purpose}&limit=1000${after}`)) as {
+        events?: HistoryEvent[];
+        next?: string | null;
+      };
+      events.push(...(body.events ?? []));
+      if (body.next === null || body.next === undefined || body.next === cursor) break;
+      cursor = body.next;
+    }
+    const shown = upTo(events, args.at);
+    let state: CaseState | undefined;
+    if (args.at) {
+      const at = encodeURIComponent('position' in args.at ? String(args.at.position) : args.at.time);
+      state = (await getJson(io, `${base}/state?at=${at}&purpose=${purpose}`)) as CaseState;
+    }
+    if (args.json) {
+      io.stdout(`${JSON.stringify({ caseId: args.caseId, events: shown, ...(state ? { state } : {}) }, null, 2)}\n`);
+    } else {
+      io.stdout(`${renderHistoryTable(shown)}\n`);
+      if (state) io.stdout(`\n${renderState(state)}\n`);
+    }
+    return 0;
+  } catch (error) {
+    io.stderr(
+      `${error instanceof ApiError ? error.message : `casefile API at ${args.url}: ${(error as Error).message}`}\n`,
+    );
+    return 1;
+  }
+}

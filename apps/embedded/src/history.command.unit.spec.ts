@@ -1,0 +1,196 @@
+import { describe, expect, it } from 'vitest';
+import {
+  type HistoryArgs,
+  type HistoryEvent,
+  parseHistoryArgs,
+  renderHistoryTable,
+  renderProblem,
+  renderState,
+  runHistory,
+  upTo,
+} from './history.command.ts';
+
+const caseId = '01a212bf-bc8a-703a-ba4e-8027a54184b5';
+
+const parsedOk = (argv: string[]): HistoryArgs => {
+  const parsed = parseHistoryArgs(argv);
+  if (parsed.ok !== true) throw new Error(`expected valid arguments: ${JSON.stringify(parsed)}`);
+  return parsed.value;
+};
+const parsedError = (argv: string[]): string => {
+  const parsed = parseHistoryArgs(argv);
+  if (parsed.ok !== false) throw new Error(`expected an error: ${JSON.stringify(parsed)}`);
+  return parsed.message;
+};
+
+describe('pnpm casefile history: arguments', () => {
+  it('takes the case id and a purpose; the URL, tenant and output default', () => {
+    expect(parsedOk([caseId, '--purpose', 'complaint 2025/17'])).toEqual({
+      caseId,
+      purpose: 'complaint 2025/17',
+      at: undefined,
+      json: false,
+      url: 'http://127.0.0.1:3000/casefile',
+      token: undefined,
+      tenant: 'default',
+    });
+  });
+
+  it('reads --at as a global position when it is a whole number, else as an ISO time', () => {
+    expect(parsedOk([caseId, '--purpose', 'p', '--at', '1234']).at).toEqual({ position: 1234 });
+    expect(parsedOk([caseId, '--purpose', 'p', '--at', '2025-03-01T10:00:00Z']).at).toEqual({
+      time: '2025-03-01T10:00:00Z',
+    });
+    expect(parsedOk([caseId, '--purpose', 'p', '--at', '2025-03-01']).at).toEqual({ time: '2025-03-01' });
+    expect(parsedError([caseId, '--purpose', 'p', '--at', 'yesterday'])).toMatch(/--at must be/);
+    expect(parsedError([caseId, '--purpose', 'p', '--at=-3'])).toMatch(/--at must be/);
+  });
+
+  it('takes --json, --token, --tenant and a --url without its trailing slash', () => {
+    const args = parsedOk([
+      caseId,
+      '--json',
+      '--purpose=audit',
+      '--token',
+      'jwt',
+      '--tenant',
+      'bochum',
+      '--url',
+      'https://cases.example/casefile/',
+    ]);
+    expect(args).toMatchObject({ json: true, token: 'jwt', tenant: 'bochum', url: 'https://cases.example/casefile' });
+  });
+
+  it('refuses a missing case id or purpose, a blank purpose, extra arguments, unknown options and bad URLs', () => {
+    expect(parsedError(['--purpose', 'p'])).toMatch(/case id is missing/);
+    expect(parsedError([caseId])).toMatch(/--purpose is required/);
+    expect(parsedError([caseId, '--purpose', '  '])).toMatch(/--purpose is required/);
+    expect(parsedError([caseId, 'other', '--purpose', 'p'])).toMatch(/unexpected argument: other/);
+    expect(parsedError([caseId, '--purpose', 'p', '--verbose'])).toMatch(/verbose/);
+    expect(parsedError([caseId, '--purpose', 'p', '--url', 'not a url'])).toMatch(/--url is not a URL/);
+    expect(parsedError([caseId, '--purpose', 'p', '--url', 'ftp://x/'])).toMatch(/http/);
+  });
+
+  it('answers help for --help and -h', () => {
+    expect(parseHistoryArgs(['--help'])).toEqual({ ok: 'help' });
+    expect(parseHistoryArgs([caseId, '-h'])).toEqual({ ok: 'help' });
+  });
+});
+
+const events: HistoryEvent[] = [
+  {
+    position: 7,
+    recordedAt: '2025-03-01T10:00:00.000Z',
+    service: 'intake',
+    stream: `intakeCase-${caseId}`,
+    type: 'CaseOpened',
+    actor: { id: 'agent-1', role: 'intake-agent' },
+    correlationId: 'c-1',
+    data: {},
+  },
+  {
+    position: 1042,
+    recordedAt: '2025-03-01T10:00:01.000Z',
+    service: 'eligibility',
+    stream: `eligibility-${caseId}`,
+    type: 'AssessmentPrechecked',
+    actor: null,
+    correlationId: 'c-1',
+    data: {},
+  },
+];
+
+describe('pnpm casefile history: output', () => {
+  it('renders a table of position, time, service, type and actor, aligned, with a count', () => {
+    expect(renderHistoryTable(events)).toBe(
+      [
+        'POSITION  TIME                      SERVICE      TYPE                  ACTOR',
+        '       7  2025-03-01T10:00:00.000Z  intake       CaseOpened            agent-1 (intake-agent)',
+        '    1042  2025-03-01T10:00:01.000Z  eligibility  AssessmentPrechecked  —',
+        '2 events',
+      ].join('\n'),
+    );
+    expect(renderHistoryTable([])).toBe('POSITION  TIME  SERVICE  TYPE  ACTOR\n0 events');
+  });
+
+  it('renders the state with its status first and nested values as JSON', () => {
+    expect(
+      renderState({ caseId, asOf: '2025-03-01T10:00:00.000Z', status: 'open', services: ['id-card'], revision: 2 }),
+    ).toBe(
+      [
+        `case:     ${caseId}`,
+        'as of:    2025-03-01T10:00:00.000Z',
+        'status:   open',
+        'services: ["id-card"]',
+        'revision: 2',
+      ].join('\n'),
+    );
+  });
+
+  it('keeps the events up to --at, by position or by time', () => {
+    expect(upTo(events, { position: 100 }).map((e) => e.position)).toEqual([7]);
+    expect(upTo(events, { time: '2025-03-01T10:00:00.500Z' }).map((e) => e.position)).toEqual([7]);
+    expect(upTo(events, undefined)).toHaveLength(2);
+  });
+
+  it('renders a problem as title: detail, with its field errors', () => {
+    expect(
+      renderProblem(400, {
+        title: 'Bad Request',
+        detail: 'invalid query',
+        errors: [{ field: 'querystring.purpose', message: 'required' }],
+      }),
+    ).toBe('Bad Request: invalid query\n  querystring.purpose: required');
+    expect(renderProblem(502, '<html>bad gateway</html>')).toBe('HTTP 502');
+  });
+});
+
+describe('pnpm casefile history against a stand-in API', () => {
+  const run = async (args: HistoryArgs, answer: (url: URL) => Response) => {
+    const out: string[] = [];
+    const err: string[] = [];
+    const urls: URL[] = [];
+    const code = await runHistory(args, {
+      token: 'jwt',
+      stdout: (text) => out.push(text),
+      stderr: (text) => err.push(text),
+      fetch: async (input, init) => {
+        const url = new URL(String(input));
+        urls.push(url);
+        expect(new Headers(init?.headers).get('authorization')).toBe('Bearer jwt');
+        return answer(url);
+      },
+    });
+    return { code, out: out.join(''), err: err.join(''), urls };
+  };
+  const json = (body: unknown, status = 200) =>
+    new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+
+  it('follows `next` until null, then prints every event and, with --at, the state', async () => {
+    const args = parsedOk([caseId, '--purpose', 'audit 1', '--at', '2000', '--json']);
+    const { code, out, urls } = await run(args, (url) => {
+      if (url.pathname.endsWith('/state')) return json({ caseId, asOf: '2025-03-01T10:00:01.000Z', status: 'open' });
+      return url.searchParams.get('after') === null
+        ? json({ caseId, events: [events[0]], next: 'c2' })
+        : json({ caseId, events: [events[1]], next: null });
+    });
+    expect(code).toBe(0);
+    expect(urls.map((u) => `${u.pathname}?${u.searchParams}`)).toEqual([
+      `/casefile/cases/${caseId}/history?purpose=audit+1&limit=1000`,
+      `/casefile/cases/${caseId}/history?purpose=audit+1&limit=1000&after=c2`,
+      `/casefile/cases/${caseId}/state?at=2000&purpose=audit+1`,
+    ]);
+    expect(JSON.parse(out)).toEqual({
+      caseId,
+      events,
+      state: { caseId, asOf: '2025-03-01T10:00:01.000Z', status: 'open' },
+    });
+  });
+
+  it('prints the problem to stderr and exits 1 on an error answer', async () => {
+    const { code, out, err } = await run(parsedOk([caseId, '--purpose', 'p']), () =>
+      json({ type: 'about:blank', title: 'Forbidden', status: 403, detail: 'auditors only' }, 403),
+    );
+    expect({ code, out, err }).toEqual({ code: 1, out: '', err: 'Forbidden: auditors only\n' });
+  });
+});
