@@ -131,6 +131,8 @@ export function evolveCase(state: CaseState, event: StoredEvent): CaseState {
         return { ...base, intake: { status: 'withdrawn', withdrawnAt: str(data.withdrawnAt) } };
       case 'ContactPersonUpdated':
         return base;
+      case 'CaseReferenceAssigned': // the tenant's yearly counter, on its own stream; CaseOpened carries it too
+        return { ...base, reference: base.reference ?? str(data.reference) };
       case 'AssessmentPrechecked': {
         const precheck = (data.precheck ?? {}) as Data;
         const rules = Array.isArray(precheck.rules) ? (precheck.rules as Data[]) : [];

@@ -83,11 +83,13 @@ describe('case state folded from the history', () => {
 
   it('counts events it does not interpret by service, and access records apart', () => {
     const state = [
+      event(`caseReference-bochum.2026`, 'CaseReferenceAssigned', { caseId, reference: 'MB-2026-00001' }),
       opened(),
       event(`visit-${caseId}`, 'VisitScheduled', { caseId }),
       event(`caseAccess-${caseId}`, 'CaseRecordAccessed', { caseId }),
     ].reduce(evolveCase, initialCaseState(caseId));
-    expect(state).toMatchObject({ events: 3, accesses: 1, uninterpreted: { scheduling: 1 } });
+    expect(state).toMatchObject({ events: 4, accesses: 1, uninterpreted: { scheduling: 1 } });
+    expect(state.uninterpreted.intake).toBeUndefined();
   });
 
   it('stops at a position or a time, and is absent before the first event', async () => {
