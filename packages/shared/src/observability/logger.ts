@@ -29,6 +29,20 @@ export const personalDataKeys = [
 
 const redactPaths = personalDataKeys.flatMap((key) => [key, `*.${key}`, `*.*.${key}`]);
 
+/**
+ * Requests are logged by path: a query string may carry what a caller typed (a search, an auditor's stated purpose),
+ * so it is replaced by a marker that there was one.
+ */
+const requestSerializer = (req: { method?: string; url?: string; host?: string; ip?: string }) => {
+  const [path, query] = String(req.url ?? '').split('?', 2);
+  return {
+    method: req.method,
+    url: query === undefined ? path : `${path}?[redacted]`,
+    host: req.host,
+    remoteAddress: req.ip,
+  };
+};
+
 export interface LoggerConfig {
   service: string;
   level: LoggerOptions['level'];
@@ -39,6 +53,7 @@ export function createLogger(config: LoggerConfig, destination?: pino.Destinatio
     level: config.level,
     base: { service: config.service },
     redact: { paths: redactPaths, censor: '[redacted]' },
+    serializers: { req: requestSerializer },
     timestamp: pino.stdTimeFunctions.isoTime,
     formatters: { level: (label) => ({ level: label }) },
     // Trace and span ids of the active span, so a log line leads to its trace.
