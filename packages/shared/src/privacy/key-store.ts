@@ -55,29 +55,56 @@ export class PostgresKeyStore implements KeyStore {
   readonly #sql: Sql;
   readonly #masterKey: Buffer;
   readonly #cacheMs: number;
+  readonly #maxCached: number;
+  /** Oldest entry first (a Map keeps insertion order): what is evicted when the cache is full. */
   readonly #cache = new Map<string, { key: Buffer; until: number }>();
   /** Bumped by every erase: a lookup that started before an erase must not put the erased key back. */
   #erasures = 0;
 
-  private constructor(sql: Sql, masterKey: Buffer, cacheMs: number) {
+  private constructor(sql: Sql, masterKey: Buffer, cacheMs: number, maxCached: number) {
     this.#sql = sql;
     this.#masterKey = masterKey;
     this.#cacheMs = cacheMs;
+    this.#maxCached = maxCached;
   }
 
-  static async open(sql: Sql, masterKey: Buffer, options: { cacheMs?: number } = {}): Promise<PostgresKeyStore> {
+  /**
+   * `cacheMs`: how long an unwrapped key is kept (default 60 s); `maxCached`: how many at most (default 50,000), so
+   * a long-running process — or a rebuild that opens every applicant — holds neither unbounded memory nor key
+   * material longer than needed.
+   */
+  static async open(
+    sql: Sql,
+    masterKey: Buffer,
+    options: { cacheMs?: number; maxCached?: number } = {},
+  ): Promise<PostgresKeyStore> {
     await ensureSchema(sql, SCHEMA);
-    return new PostgresKeyStore(sql, masterKey, options.cacheMs ?? 60_000);
+    return new PostgresKeyStore(sql, masterKey, options.cacheMs ?? 60_000, options.maxCached ?? 50_000);
+  }
+
+  /** Keys held in memory now (for metrics and tests). */
+  get cachedKeys(): number {
+    return this.#cache.size;
   }
 
   #cached(tenantId: string, subjectId: string): Buffer | undefined {
-    const hit = this.#cache.get(subjectKey(tenantId, subjectId));
-    return hit && hit.until > Date.now() ? hit.key : undefined;
+    const name = subjectKey(tenantId, subjectId);
+    const hit = this.#cache.get(name);
+    if (!hit) return undefined;
+    if (hit.until > Date.now()) return hit.key;
+    this.#cache.delete(name);
+    return undefined;
   }
 
   #remember(tenantId: string, subjectId: string, key: Buffer, erasuresAtStart: number): Buffer {
-    if (erasuresAtStart !== this.#erasures) return key;
-    if (this.#cacheMs > 0) this.#cache.set(subjectKey(tenantId, subjectId), { key, until: Date.now() + this.#cacheMs });
+    if (erasuresAtStart !== this.#erasures || this.#cacheMs <= 0 || this.#maxCached <= 0) return key;
+    const name = subjectKey(tenantId, subjectId);
+    this.#cache.delete(name); // re-inserted as the newest
+    this.#cache.set(name, { key, until: Date.now() + this.#cacheMs });
+    for (const oldest of this.#cache.keys()) {
+      if (this.#cache.size <= this.#maxCached) break;
+      this.#cache.delete(oldest);
+    }
     return key;
   }
 

@@ -252,6 +252,20 @@ function privacySuite(open: () => Promise<{ sql: Sql; store: PostgresEventStore 
     await inner.close();
   });
 
+  it('holds at most maxCached keys in memory, however many subjects it has opened', async () => {
+    const { sql, store } = await open();
+    const master = randomBytes(32);
+    const writer = await PostgresKeyStore.open(sql, master, { cacheMs: 0 });
+    for (const subject of ['s-1', 's-2', 's-3', 's-4']) await writer.keyFor(tenantId, subject);
+    const bounded = await PostgresKeyStore.open(sql, master, { maxCached: 2 });
+    for (const subject of ['s-1', 's-2', 's-3', 's-4']) expect(await bounded.findKey(tenantId, subject)).toBeDefined();
+    expect(bounded.cachedKeys).toBe(2);
+    const found = await bounded.findKeys?.([1, 2, 3, 4].map((i) => ({ tenantId, subjectId: `s-${i}` })));
+    expect([...(found?.values() ?? [])].filter(Boolean)).toHaveLength(4);
+    expect(bounded.cachedKeys).toBe(2);
+    await store.close();
+  });
+
   it('keeps the key table free of usable keys: they are wrapped with the master key', async () => {
     const { sql, store } = await open();
     const master = randomBytes(32);
