@@ -38,6 +38,14 @@ export const buildService =
         },
       });
       new Gauge({
+        name: 'casefile_feed_live',
+        help: '1 while the live-feed hub follows the store, 0 while it waits to subscribe again after a failure',
+        registers: [app.metrics],
+        collect() {
+          this.set(hub.live ? 1 : 0);
+        },
+      });
+      new Gauge({
         name: 'casefile_feed_overflows',
         help: 'Feed clients disconnected for not keeping up, since start',
         registers: [app.metrics],

@@ -80,15 +80,26 @@ export function casefileSuite(openSql: () => Promise<Sql>) {
       expect(opened.applicant.address).toBe('[withheld]');
       expect(opened.mobility).toBe('[withheld]');
       expect(agent.body.events[1].data.input.mobility).toBe('[withheld]');
+      // The pre-check's rule details name the care level: health data, withheld too (the rule and result stay).
+      expect(agent.body.events[1].data.precheck.rules).toEqual([
+        { rule: 'min-care-level', passed: true, detail: '[withheld]' },
+      ]);
+      expect(agent.text).not.toContain('care level 4');
+      const agentState = await fx.get(`/cases/${c.caseId}/state`, 'intake-agent');
+      expect(agentState.body.eligibility.rules).toEqual([
+        { rule: 'min-care-level', passed: true, detail: '[withheld]' },
+      ]);
       expect(agent.text).not.toContain('Hauptstraße');
       const officer = await history(c.caseId, '', 'eligibility-officer');
       expect(officer.body.events[0].data.mobility).toMatchObject({ careLevel: 4 });
+      expect(officer.body.events[1].data.precheck.rules[0].detail).toBe('care level 4 ≥ 4');
       expect(officer.body.events[0].data.applicant.address).toBe('[withheld]');
       // Staff reads are in the access log as well (without a purpose: they work on the case).
       const log = (await history(c.caseId)).body.events.filter(
         (e: { type: string }) => e.type === 'CaseRecordAccessed',
       );
       expect(log.map((e: { actor: { role: string } }) => e.actor.role)).toEqual([
+        'intake-agent',
         'intake-agent',
         'eligibility-officer',
         'auditor',
@@ -231,12 +242,18 @@ export function casefileSuite(openSql: () => Promise<Sql>) {
       await feed.until(() => feed.comments > 0); // connected
       const started = Date.now();
       const appended = await c.note('live');
-      await feed.until(() => feed.events.length >= 1, 1_000);
+      await feed.until(() => feed.events.some((e) => e.id === String(appended.position)), 1_000);
       expect(Date.now() - started).toBeLessThan(1_000);
-      expect(feed.events[0]?.id).toBe(String(appended.position));
-      expect(JSON.parse(feed.events[0]?.data ?? '{}')).toMatchObject({ type: 'ServicesChanged', service: 'intake' });
+      // First the feed's own access record (it follows the case from before it was written), then the change.
+      expect(feed.events.map((e) => JSON.parse(e.data).type)).toEqual(['CaseRecordAccessed', 'ServicesChanged']);
+      expect(JSON.parse(feed.events[1]?.data ?? '{}')).toMatchObject({ type: 'ServicesChanged', service: 'intake' });
       await feed.until(() => feed.comments >= 4, 2_000); // the greeting, then heartbeats every 100 ms here
       feed.close();
+      // Following a case is a read of it: recorded, as every history read is.
+      const log = (await history(c.caseId)).body.events.filter(
+        (e: { type: string }) => e.type === 'CaseRecordAccessed',
+      );
+      expect(log[0]).toMatchObject({ actor: { id: 'scheduler-1', role: 'scheduler' }, data: { resource: 'feed' } });
     });
 
     it('resumes after a disconnect with Last-Event-ID: no gap, no duplicate, same as the history', async () => {
@@ -291,6 +308,9 @@ export function casefileSuite(openSql: () => Promise<Sql>) {
       const frames = feed.events.map((e) => JSON.parse(e.data));
       expect(frames.map((f) => f.type)).toEqual(['AssessmentPrechecked', 'NecessityConfirmed']);
       expect(frames.every((f) => f.stream === `eligibility-${c.caseId}`)).toBe(true);
+      // The tenant-wide feed shows no personal data, not even to a role that may see it case by case.
+      expect(frames[0].data.input.mobility).toBe('[withheld]');
+      expect(frames[0].data.precheck.rules[0].detail).toBe('[withheld]');
       const bad = await fx.get('/events?services=billing', 'scheduler');
       expect(bad.status).toBe(400);
       expect(bad.body.errors[0].field).toMatch(/^querystring\.services/);

@@ -20,6 +20,10 @@ export interface FeedHubOptions {
   /** How long a catching-up client may leave its socket full before it is disconnected (ms). */
   readonly drainTimeoutMs: number;
   readonly maxFeedsPerSubject: number;
+  /** Live events a client may have waiting (while it catches up, or while events are rendered) before it is cut off. */
+  readonly maxQueuedEvents: number;
+  /** First and longest wait before the hub subscribes again after its store subscription failed (ms). */
+  readonly resubscribeMs: readonly [number, number];
 }
 
 export const DEFAULT_FEED_OPTIONS: FeedHubOptions = {
@@ -29,6 +33,8 @@ export const DEFAULT_FEED_OPTIONS: FeedHubOptions = {
   recentEvents: 5_000,
   drainTimeoutMs: 30_000,
   maxFeedsPerSubject: 10,
+  maxQueuedEvents: 10_000,
+  resubscribeMs: [500, 30_000],
 };
 
 /** What one client follows, and how its events are shown to it. */
@@ -55,6 +61,7 @@ class FeedClient {
   readonly #spec: FeedSpec;
   readonly #options: FeedHubOptions;
   readonly #onEnd: (client: FeedClient, overflowed: boolean) => void;
+  readonly #onFailure: (error: unknown) => void;
   #overflowed = false;
   readonly #live: StoredEvent[] = [];
   #catchingUp = true;
@@ -70,7 +77,9 @@ class FeedClient {
     from: number,
     options: FeedHubOptions,
     onEnd: (client: FeedClient, overflowed: boolean) => void,
+    onFailure: (error: unknown) => void,
   ) {
+    this.#onFailure = onFailure;
     this.#res = res;
     this.#spec = spec;
     this.#sent = from;
@@ -100,6 +109,11 @@ class FeedClient {
   offer(event: StoredEvent): void {
     if (this.#ended || event.metadata.tenantId !== this.#spec.tenantId || !this.#spec.matches(event)) return;
     this.#live.push(event);
+    // Bounded even while catching up: a client this far behind resumes from the store instead.
+    if (this.#live.length > this.#options.maxQueuedEvents) {
+      this.overflow();
+      return;
+    }
     if (!this.#catchingUp) void this.#pump();
   }
 
@@ -137,6 +151,11 @@ class FeedClient {
     await this.#pump();
   }
 
+  /**
+   * Sends the queued live events in order. Never rejects: an event that cannot be rendered (e.g. the key store
+   * unreachable) ends this client's stream — it reconnects with its Last-Event-ID and gets that event again — and
+   * must not become an unhandled rejection that takes the process down.
+   */
   async #pump(): Promise<void> {
     if (this.#pumping) return;
     this.#pumping = true;
@@ -144,6 +163,9 @@ class FeedClient {
       for (let event = this.#live.shift(); event && !this.#ended; event = this.#live.shift()) {
         if (event.position > this.#sent) await this.#send(event, false);
       }
+    } catch (error) {
+      this.#onFailure(error);
+      this.overflow();
     } finally {
       this.#pumping = false;
     }
@@ -158,11 +180,16 @@ class FeedClient {
     if (this.#res.writableLength <= this.#options.maxBufferedBytes) return;
     if (catchingUp) {
       // Catching up, we set the pace: wait for the client, but not for ever.
+      // One signal for the three waits, so the losers' listeners and the timer go with the winner.
+      const abort = new AbortController();
       const drained = await Promise.race([
-        once(this.#res, 'drain').then(() => true),
-        once(this.#res, 'close').then(() => true), // gone: end() has run, nothing more is sent
-        new Promise<false>((resolve) => setTimeout(() => resolve(false), this.#options.drainTimeoutMs).unref()),
-      ]);
+        once(this.#res, 'drain', { signal: abort.signal }).then(() => true),
+        once(this.#res, 'close', { signal: abort.signal }).then(() => true), // gone: end() has run
+        new Promise<false>((resolve) => {
+          const timer = setTimeout(() => resolve(false), this.#options.drainTimeoutMs);
+          abort.signal.addEventListener('abort', () => clearTimeout(timer));
+        }),
+      ]).finally(() => abort.abort());
       if (drained) return;
     }
     this.overflow();
@@ -204,6 +231,11 @@ export class FeedHub {
   #recentFloor = 0;
   #position = 0;
   #subscription: Subscription | undefined;
+  #filter: EventFilter | undefined;
+  #failed = false;
+  #stopped = false;
+  #retry: NodeJS.Timeout | undefined;
+  readonly #reserved = new Map<string, number>();
 
   constructor(store: EventStore, options: Partial<FeedHubOptions> = {}, logger?: FeedLogger) {
     this.#store = store;
@@ -220,34 +252,84 @@ export class FeedHub {
     return this.#clients.size;
   }
 
-  /** Whether `subject` may open another feed (fewer than the per-caller limit are open). */
-  admits(subject: string): boolean {
-    let open = 0;
+  /** Whether the hub follows the store now (false while it waits to subscribe again after a failure). */
+  get live(): boolean {
+    return this.#subscription !== undefined && !this.#failed;
+  }
+
+  /**
+   * Reserves one of `subject`'s feeds (fewer than the per-caller limit are open or reserved), synchronously, so
+   * parallel requests cannot all pass the check; `undefined` when the caller has none left. Release it when the
+   * feed ends — or is never opened.
+   */
+  reserve(subject: string): (() => void) | undefined {
+    let open = this.#reserved.get(subject) ?? 0;
     for (const client of this.#clients) if (client.subject === subject) open++;
-    return open < this.#options.maxFeedsPerSubject;
+    if (open >= this.#options.maxFeedsPerSubject) return undefined;
+    this.#reserved.set(subject, (this.#reserved.get(subject) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.#reserved.get(subject) ?? 1) - 1;
+      if (left > 0) this.#reserved.set(subject, left);
+      else this.#reserved.delete(subject);
+    };
   }
 
   async start(filter?: EventFilter): Promise<void> {
+    this.#filter = filter;
     this.#position = await this.#store.headPosition();
     this.#recentFloor = this.#position;
-    this.#subscription = this.#store.subscribe({ from: this.#position, ...(filter ? { filter } : {}) }, (event) => {
-      this.#position = event.position;
-      this.#recent.push(event);
-      if (this.#recent.length > this.#options.recentEvents) {
-        this.#recentFloor = this.#recent.shift()?.position ?? this.#recentFloor;
-      }
-      for (const client of this.#clients) client.offer(event);
-    });
-    this.#subscription.done.catch((error: unknown) => {
-      // The store failed under the hub: clients are told to come back (and resume) rather than wait silently.
-      this.#logger?.error({ err: error }, 'live feed subscription failed; disconnecting clients');
+    await this.#subscribe(0);
+  }
+
+  /**
+   * Follows the store from the last position delivered. When the subscription fails (the database restarted, a
+   * failover), clients are told to come back and resume, and the hub subscribes again from where it was, after a
+   * growing pause — it never stays silent with clients connected.
+   */
+  async #subscribe(attempt: number): Promise<void> {
+    if (this.#stopped) return;
+    const subscription = this.#store.subscribe(
+      { from: this.#position, ...(this.#filter ? { filter: this.#filter } : {}) },
+      (event) => {
+        if (event.position <= this.#position) return;
+        this.#position = event.position;
+        this.#recent.push(event);
+        if (this.#recent.length > this.#options.recentEvents) {
+          this.#recentFloor = this.#recent.shift()?.position ?? this.#recentFloor;
+        }
+        for (const client of this.#clients) client.offer(event);
+      },
+    );
+    this.#subscription = subscription;
+    this.#failed = false;
+    subscription.done.catch((error: unknown) => {
+      if (this.#stopped) return;
+      this.#failed = true;
+      this.#logger?.error(
+        { err: error, attempt },
+        'live feed subscription failed; clients reconnect, subscribing again',
+      );
       for (const client of this.#clients) client.overflow();
+      const [first, longest] = this.#options.resubscribeMs;
+      const pause = Math.min(longest, first * 2 ** attempt);
+      this.#retry = setTimeout(() => {
+        this.#subscribe(attempt + 1).catch(() => undefined);
+      }, pause);
+      this.#retry.unref();
     });
-    await this.#subscription.caughtUp;
+    await subscription.caughtUp;
   }
 
   /** Streams `spec`'s events after `from` to `res` (a hijacked response: headers are written here), then live. */
-  async connect(res: ServerResponse, spec: FeedSpec, from: number): Promise<void> {
+  async connect(
+    res: ServerResponse,
+    spec: FeedSpec,
+    from: number,
+    release: () => void = () => undefined,
+  ): Promise<void> {
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -255,18 +337,32 @@ export class FeedHub {
       'x-accel-buffering': 'no', // nginx: do not buffer the stream
     });
     res.write(`retry: ${this.#options.retryMs}\n: connected at position ${this.#position}\n\n`);
-    const client = new FeedClient(res, spec, from, this.#options, (ended, overflowed) => {
-      this.#clients.delete(ended);
-      if (overflowed) this.overflows++;
-    });
+    const client = new FeedClient(
+      res,
+      spec,
+      from,
+      this.#options,
+      (ended, overflowed) => {
+        this.#clients.delete(ended);
+        if (overflowed) this.overflows++;
+      },
+      (error) => this.#logger?.error({ err: error }, 'live feed: an event could not be sent; the client resumes'),
+    );
     // Registered before the catch-up is read: events the hub delivers from now on queue up in the client.
     this.#clients.add(client);
+    release(); // the reservation is now the client itself
+    if (!this.live) {
+      client.overflow(); // the hub is between subscriptions: come back shortly
+      return;
+    }
     const upTo = this.#position;
     const fromRing = from >= this.#recentFloor ? this.#recent.filter((event) => event.position <= upTo) : undefined;
     await client.catchUp(upTo, fromRing);
   }
 
   async stop(): Promise<void> {
+    this.#stopped = true;
+    clearTimeout(this.#retry);
     for (const client of this.#clients) client.end();
     await this.#subscription?.stop();
   }

@@ -12,7 +12,7 @@ import { z } from 'zod';
 import type { CasefileDeps } from '../deps.ts';
 import { recordAccess } from '../history/access-log.ts';
 import { disclosureFor } from '../history/disclosure.ts';
-import { HISTORY_READERS } from '../history/history.routes.ts';
+import { HISTORY_READERS, readingRole } from '../history/history.routes.ts';
 import { caseExists, toEntry } from '../history/history.ts';
 import { categoriesOf, SERVICES, serviceOf } from '../history/services.ts';
 import type { FeedHub } from './feed-hub.ts';
@@ -43,12 +43,14 @@ function startOf(request: FastifyRequest, query: string | undefined, head: numbe
   return Number(value);
 }
 
-/** Checked before anything is recorded or streamed. */
-function admitFeed(hub: FeedHub, subject: string, reply: FastifyReply): void {
-  if (!hub.admits(subject)) {
+/** Checked (and the feed reserved) before anything is read, recorded or streamed; released when the stream ends. */
+function admitFeed(hub: FeedHub, subject: string, reply: FastifyReply): () => void {
+  const release = hub.reserve(subject);
+  if (!release) {
     reply.header('retry-after', '5');
     throw new HttpProblem(429, 'too-many-feeds', 'this caller has the most live feeds open it may; close one first');
   }
+  return release;
 }
 
 const namesCase = (event: StoredEvent, caseId: string) =>
@@ -88,15 +90,16 @@ export const feedRoutes =
           });
         }
         const from = startOf(request, request.query.lastEventId, hub.position);
-        admitFeed(hub, principal.subject, reply);
-        if (!(await caseExists(deps.store, principal.tenantId, caseId))) throw notFound(`no case ${caseId}`);
-        if (allowed === 'all') {
+        const release = admitFeed(hub, principal.subject, reply);
+        try {
+          if (!(await caseExists(deps.store, principal.tenantId, caseId))) throw notFound(`no case ${caseId}`);
+          // Like every read of a case, following it is recorded first (staff may state a purpose; auditors must).
           await recordAccess(
             deps.store,
             {
               tenantId: principal.tenantId,
               caseId,
-              actor: { id: principal.subject, role: principal.roles.includes('auditor') ? 'auditor' : 'admin' },
+              actor: { id: principal.subject, role: readingRole(principal) },
               resource: 'feed',
               purpose: request.query.purpose ?? null,
               query: { from },
@@ -104,6 +107,9 @@ export const feedRoutes =
             },
             deps.now(),
           );
+        } catch (error) {
+          release();
+          throw error;
         }
         reply.hijack();
         await hub.connect(
@@ -117,6 +123,7 @@ export const feedRoutes =
             render: async (event) => JSON.stringify(await toEntry(protector, event, allowed)),
           },
           from,
+          release,
         );
       },
     );
@@ -139,10 +146,11 @@ export const feedRoutes =
         const principal = principalOf(request);
         const { types, services } = request.query;
         const from = startOf(request, request.query.lastEventId, hub.position);
-        admitFeed(hub, principal.subject, reply);
-        // The tenant-wide feed follows many cases at once, so no single case's access log could record it: it
-        // shows no more personal data than staff work needs, and auditors read a case's history instead.
-        const allowed = disclosureFor(principal.roles.filter((role) => role !== 'auditor' && role !== 'admin'));
+        const release = admitFeed(hub, principal.subject, reply);
+        // The tenant-wide feed follows every case at once, so no case's access log could record what it shows:
+        // it shows no personal data to anyone (sealed fields "[withheld]"). Personal data is read case by case,
+        // from a case's history or feed, where each read is recorded.
+        const allowed: ReadonlySet<string> = new Set();
         const typeSet = types ? new Set(types) : undefined;
         const serviceSet = services ? new Set<string>(services) : undefined;
         const filter = services ? { streamCategories: categoriesOf(services) } : undefined;
@@ -159,6 +167,7 @@ export const feedRoutes =
             render: async (event) => JSON.stringify(await toEntry(protector, event, allowed)),
           },
           from,
+          release,
         );
       },
     );

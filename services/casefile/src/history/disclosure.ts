@@ -31,6 +31,31 @@ export const DISCLOSURE: Readonly<Record<Role, 'all' | ReadonlySet<string>>> = {
   'kit-device': new Set(),
 };
 
+/**
+ * Personal data another service stores in clear, by event type: paths (`*` for any array index) and their kind.
+ * The pre-check's rule details name the care level and disability marks it looked at ("care level 4, at least 4
+ * qualifies", "mark aG"): health data derived from the sealed claims, withheld like the claims themselves. (They
+ * belong sealed at the source; until eligibility seals them, the history withholds them.)
+ */
+export const CLEAR_PERSONAL_PATHS: Readonly<Record<string, Readonly<Record<string, string>>>> = {
+  AssessmentPrechecked: { 'precheck.rules.*.detail': 'mobility' },
+};
+
+/** Whether a caller may see personal data of `kind`. */
+export const maySee = (allowed: 'all' | ReadonlySet<string>, kind: string): boolean =>
+  allowed === 'all' || allowed.has(kind);
+
+/** `value` with every match of `path` (dot-separated, `*` = each array element) replaced by "[withheld]". */
+function withholdPath(value: Json, path: readonly string[]): Json {
+  const [head, ...rest] = path;
+  if (head === undefined) return WITHHELD;
+  if (head === '*') return Array.isArray(value) ? value.map((item: Json) => withholdPath(item, rest)) : value;
+  if (typeof value !== 'object' || value === null || Array.isArray(value) || !(head in value)) return value;
+  const record = value as { readonly [key: string]: Json | undefined };
+  const inner = record[head];
+  return inner === undefined ? value : { ...record, [head]: withholdPath(inner, rest) };
+}
+
 /** The kinds of personal data a caller with these roles may see: the union over their roles. */
 export function disclosureFor(roles: readonly Role[]): 'all' | ReadonlySet<string> {
   const kinds = new Set<string>();
@@ -63,8 +88,12 @@ export async function disclose(
   event: StoredEvent,
   allowed: 'all' | ReadonlySet<string>,
 ): Promise<Json> {
-  // Most events hold no personal data: hand them back as they are, without the async walk (history p99).
-  if (!containsSealed(event.data)) return event.data;
+  let data = event.data;
+  for (const [path, kind] of Object.entries(CLEAR_PERSONAL_PATHS[event.type] ?? {})) {
+    if (!maySee(allowed, kind)) data = withholdPath(data, path.split('.'));
+  }
+  // Most events hold no sealed data: hand them back as they are, without the async walk (history p99).
+  if (!containsSealed(data)) return data;
   const tenantId = event.metadata.tenantId;
   const walk = async (value: Json, path: string): Promise<Json> => {
     if (isSealed(value)) {
@@ -82,5 +111,5 @@ export async function disclose(
     }
     return value;
   };
-  return walk(event.data, '');
+  return walk(data, '');
 }

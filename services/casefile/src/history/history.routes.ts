@@ -10,7 +10,7 @@ import { z } from 'zod';
 import type { CasefileDeps } from '../deps.ts';
 import { type AccessedResource, recordAccess } from './access-log.ts';
 import { type AsOf, caseStateAt } from './case-state.ts';
-import { disclosureFor } from './disclosure.ts';
+import { disclosureFor, maySee, WITHHELD } from './disclosure.ts';
 import { caseExists, decodeCursor, readHistoryPage, readWholeCase, toEntry } from './history.ts';
 import { renderHistoryHtml } from './history-export.ts';
 import { verifyCase } from './verify.ts';
@@ -42,7 +42,7 @@ const fieldError = (field: string, message: string) =>
   new HttpProblem(400, 'validation', '1 invalid field(s)', { errors: [{ field, message }] });
 
 /** The role the caller reads in, as the access log records it: the one that grants the widest view. */
-function readingRole(principal: Principal): Role {
+export function readingRole(principal: Principal): Role {
   return (
     (['auditor', 'admin', ...HISTORY_READERS] as const).find((role) => principal.roles.includes(role)) ??
     principal.roles[0] ??
@@ -172,9 +172,19 @@ export const historyRoutes =
         const { at } = request.query;
         const asOf: AsOf | undefined =
           at === undefined ? undefined : /^\d+$/.test(at) ? { position: Number(at) } : { time: new Date(at) };
-        const { principal } = await admit(request, caseId, 'state', { at }, request.query.purpose);
-        const state = await caseStateAt(caseId, readWholeCase(deps.store, principal.tenantId, caseId), asOf);
-        if (!state) throw notFound(`case ${caseId} has no events at or before ${at}`);
+        const { principal, allowed } = await admit(request, caseId, 'state', { at }, request.query.purpose);
+        const folded = await caseStateAt(caseId, readWholeCase(deps.store, principal.tenantId, caseId), asOf);
+        if (!folded) throw notFound(`case ${caseId} has no events at or before ${at}`);
+        // The rule details name care level and marks: health data, for those who may see it (disclosure.ts).
+        const state = maySee(allowed, 'mobility')
+          ? folded
+          : {
+              ...folded,
+              eligibility: {
+                ...folded.eligibility,
+                rules: folded.eligibility.rules.map((rule) => ({ ...rule, detail: WITHHELD })),
+              },
+            };
         private_(reply);
         return {
           ...state,
