@@ -60,6 +60,23 @@ describe('the embedded data directory lock', () => {
     lock.release();
   });
 
+  it('lets exactly one of several processes racing over a stale lock take it', async () => {
+    const child = fileURLToPath(new URL('./data-dir-lock.fixture.ts', import.meta.url));
+    for (let trial = 0; trial < 5; trial++) {
+      const data = join(dir, `race-${trial}`);
+      await mkdir(data, { recursive: true });
+      await writeFile(join(data, LOCK_FILE), `${await deadPid()}\n`);
+      const startAt = String(Date.now() + 700); // they start spinning together, then all try at once
+      const outcomes = await Promise.all(
+        Array.from({ length: 4 }, () =>
+          promisify(execFile)(process.execPath, [child, data, startAt]).then(({ stdout }) => stdout.trim()),
+        ),
+      );
+      expect(outcomes.filter((outcome) => outcome === 'acquired')).toHaveLength(1);
+      expect(outcomes.filter((outcome) => outcome === 'refused')).toHaveLength(3);
+    }
+  });
+
   it('makes `pnpm casefile rebuild` refuse with exit code 75 while the embedded system runs', async () => {
     const data = join(dir, 'running');
     await mkdir(join(data, 'eventstore'), { recursive: true });

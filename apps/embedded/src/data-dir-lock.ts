@@ -3,8 +3,10 @@
  * directory corrupt it. The lock is a file holding the owner's pid; a lock left by a process that no longer runs
  * (a crash, kill -9) is taken over.
  */
+
+import { randomBytes } from 'node:crypto';
 import { readFileSync, unlinkSync } from 'node:fs';
-import { mkdir, readFile, unlink, writeFile } from 'node:fs/promises';
+import { link, mkdir, readFile, rmdir, stat, unlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 
 export const LOCK_FILE = 'embedded.lock';
@@ -40,20 +42,60 @@ export interface DataDirLock {
   release(): void;
 }
 
-/** Takes the lock or throws DataDirLockedError naming the process that holds it. */
+/** Creates the lock file with its content in one step (a link is atomic; `wx` would show an empty file first). */
+async function create(file: string): Promise<boolean> {
+  const temp = `${file}.${process.pid}.${randomBytes(4).toString('hex')}`;
+  await writeFile(temp, `${process.pid}\n`, { mode: 0o644 });
+  try {
+    await link(temp, file);
+    return true;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  } finally {
+    await unlink(temp).catch(() => undefined);
+  }
+}
+
+/** A takeover whose process died holding the mutex is abandoned after this long. */
+const TAKEOVER_STALE_MS = 10_000;
+
+/**
+ * Takes the lock or throws DataDirLockedError naming the process that holds it. A stale lock is removed only under
+ * a second, short-lived lock (a directory: `mkdir` is atomic) and only if it still holds what was found stale — so of
+ * processes racing to take over the same stale lock, exactly one gets it (without this, one could delete the lock
+ * another had just taken, and two engines would open one directory).
+ */
 export async function lockDataDir(dataDir: string): Promise<DataDirLock> {
   await mkdir(dataDir, { recursive: true });
   const file = join(dataDir, LOCK_FILE);
+  const mutex = `${file}.takeover`;
   for (let attempt = 0; ; attempt++) {
+    if (attempt >= 200) throw new Error(`could not take the lock ${file}: it keeps changing`);
+    if (await create(file)) break;
+    const found = await readFile(file, 'utf8').catch(() => undefined);
+    if (found === undefined) continue; // released meanwhile: try again
+    const pid = Number.parseInt(found, 10);
+    if (Number.isInteger(pid) && pid > 0 && pid !== process.pid && isRunning(pid)) {
+      throw new DataDirLockedError(dataDir, pid);
+    }
     try {
-      await writeFile(file, `${process.pid}\n`, { flag: 'wx', mode: 0o644 });
-      break;
+      await mkdir(mutex);
     } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt >= 3) throw error;
-      const holder = await lockHolder(dataDir);
-      if (holder !== undefined) throw new DataDirLockedError(dataDir, holder);
-      // Stale (its process is gone): remove it and try again; of two processes doing this at once, `wx` lets one win.
-      await unlink(file).catch(() => undefined);
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const since = await stat(mutex).then(
+        (info) => Date.now() - info.mtimeMs,
+        () => 0,
+      );
+      if (since > TAKEOVER_STALE_MS) await rmdir(mutex).catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 10 + Math.random() * 20));
+      continue;
+    }
+    try {
+      // Still the stale lock we found (not one a racing process has just taken)? Then it goes.
+      if ((await readFile(file, 'utf8').catch(() => undefined)) === found) await unlink(file).catch(() => undefined);
+    } finally {
+      await rmdir(mutex).catch(() => undefined);
     }
   }
   let held = true;
