@@ -27,7 +27,8 @@ export interface HistoryArgs {
 
 export type Parsed<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly message: string };
 
-const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+/** A date (its start in UTC), or a time with its zone: a time without one would mean whichever zone the server has. */
+const ISO_TIME = /^\d{4}-\d{2}-\d{2}(T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2}))?$/;
 
 export function parseHistoryArgs(argv: readonly string[]): Parsed<HistoryArgs> | { readonly ok: 'help' } {
   let parsed: ReturnType<typeof parse>;
@@ -62,7 +63,11 @@ export function parseHistoryArgs(argv: readonly string[]): Parsed<HistoryArgs> |
   if (values.at !== undefined) {
     if (/^\d+$/.test(values.at)) at = { position: Number(values.at) };
     else if (ISO_TIME.test(values.at) && !Number.isNaN(Date.parse(values.at))) at = { time: values.at };
-    else return { ok: false, message: `--at must be an ISO 8601 time or a global position, got "${values.at}"` };
+    else
+      return {
+        ok: false,
+        message: `--at must be an ISO 8601 time with a zone (2026-11-25T10:00:00Z), a date, or a global position, got "${values.at}"`,
+      };
   }
   let url: URL;
   try {

@@ -43,6 +43,8 @@ describe('pnpm casefile history: arguments', () => {
     });
     expect(parsedOk([caseId, '--purpose', 'p', '--at', '2025-03-01']).at).toEqual({ time: '2025-03-01' });
     expect(parsedError([caseId, '--purpose', 'p', '--at', 'yesterday'])).toMatch(/--at must be/);
+    // The server needs the zone: a time without one is refused here, before any page is fetched.
+    expect(parsedError([caseId, '--purpose', 'p', '--at', '2025-03-01T10:00'])).toMatch(/with a zone/);
     expect(parsedError([caseId, '--purpose', 'p', '--at=-3'])).toMatch(/--at must be/);
   });
 

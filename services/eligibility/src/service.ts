@@ -39,7 +39,17 @@ export const buildService =
       registerConsumerLagMetric(app.metrics, deps.bus, [{ groupId: ELIGIBILITY_GROUP, topics: [INTAKE_CASE_TOPIC] }]);
     }
     app.addHook('onReady', async () => {
-      for (const projection of projections(deps)) running.push(await startProjection(projection));
+      for (const projection of projections(deps)) {
+        running.push(
+          await startProjection(projection, {
+            onError: (error, attempt) =>
+              app.log.error(
+                { err: error, projection: projection.projection.name, attempt },
+                'projection failed; starting over from its checkpoint',
+              ),
+          }),
+        );
+      }
       relay = await startAssessmentRelay(deps);
       await deps.bus.ensureTopics([{ topic: INTAKE_CASE_TOPIC }]);
       consumer = await deps.bus.subscribe(

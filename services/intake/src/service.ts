@@ -85,7 +85,17 @@ export const buildService =
     const running: Subscription[] = [];
     let relay: Relay | undefined;
     app.addHook('onReady', async () => {
-      for (const projection of projections(deps)) running.push(await startProjection(projection));
+      for (const projection of projections(deps)) {
+        running.push(
+          await startProjection(projection, {
+            onError: (error, attempt) =>
+              app.log.error(
+                { err: error, projection: projection.projection.name, attempt },
+                'projection failed; starting over from its checkpoint',
+              ),
+          }),
+        );
+      }
       if (deps.relay) relay = await startCaseRelay({ ...deps.relay, checkpoints: deps.checkpoints });
     });
     app.addHook('onClose', async () => {

@@ -54,10 +54,10 @@ function tallies(store: PostgresEventStore, sql: Sql) {
     },
   };
   const bound: BoundProjection = { projection, store, sql };
-  const append = (tally: string, types: readonly string[]) =>
+  const append = (tally: string, types: readonly string[], ids: readonly string[] = []) =>
     store.append(
       `${category}-${tally}`,
-      types.map((type) => ({ id: uuidv7(), type, data: { tally }, metadata: { tenantId: 't' } })),
+      types.map((type, i) => ({ id: ids[i] ?? uuidv7(), type, data: { tally }, metadata: { tenantId: 't' } })),
     );
   const rows = async () =>
     (await sql.query<{ row: TallyRow }>(`select to_jsonb(t) as row from ${table} t order by tally_id`)).map(
@@ -211,6 +211,29 @@ function projectionSuite(open: () => Promise<{ store: PostgresEventStore; sql: S
     await sql.query('update es_checkpoints set position = 0 where subscriber_id = $1', [t.projection.name]);
     await sql.exec(`truncate ${t.projection.table.name}`);
     await t.append('n0', ['TallyClosed']);
+    await t.caughtUp();
+    expect(await t.rows()).toEqual(expectedRows(await t.events()));
+    await live.stop();
+    await store.close();
+  });
+
+  it('reports a failure and starts over from its checkpoint until the page goes through, losing nothing', async () => {
+    const { store, sql } = await open();
+    const t = tallies(store, sql);
+    const failures: number[] = [];
+    const live = await startProjection(t.bound, {
+      onError: (_error, attempt) => failures.push(attempt),
+      retryMs: [20, 50],
+    });
+    await t.append('a', ['ItemCounted']);
+    await t.caughtUp();
+    const poison = uuidv7();
+    t.failOnEvent(poison); // e.g. the database refusing the page, again and again
+    await t.append('a', ['ItemCounted'], [poison]);
+    await expect.poll(() => failures.length, { timeout: 5_000 }).toBeGreaterThanOrEqual(2);
+    expect(failures.slice(0, 2)).toEqual([1, 2]);
+    t.failOnEvent(undefined); // the cause is gone: the projection catches up on its own
+    await t.append('a', ['TallyClosed']);
     await t.caughtUp();
     expect(await t.rows()).toEqual(expectedRows(await t.events()));
     await live.stop();

@@ -185,6 +185,12 @@ async function replay(
 export interface StartProjectionOptions {
   /** Events per transaction while catching up and, at most, live. */
   readonly pageSize?: number;
+  /**
+   * Told of every failure (a database error, a page that cannot be applied); the projection then starts again from
+   * its checkpoint after a pause that grows from `retryMs[0]` to `retryMs[1]` — it never stops silently.
+   */
+  readonly onError?: (error: unknown, attempt: number) => void;
+  readonly retryMs?: readonly [number, number];
 }
 
 /**
@@ -197,7 +203,7 @@ export async function startProjection(
   options: StartProjectionOptions = {},
 ): Promise<Subscription> {
   await ensureSchema(bound.sql, bound.projection.schema);
-  return new ProjectionSubscription(bound, options.pageSize ?? 500);
+  return new ProjectionSubscription(bound, options.pageSize ?? 500, options.onError, options.retryMs ?? [500, 30_000]);
 }
 
 class ResetSignal extends Error {}
@@ -213,9 +219,19 @@ class ProjectionSubscription implements Subscription {
   readonly #stopRequested: Promise<void>;
   #markCaughtUp: () => void = () => undefined;
 
-  constructor(bound: BoundProjection, pageSize: number) {
+  readonly #onError: ((error: unknown, attempt: number) => void) | undefined;
+  readonly #retryMs: readonly [number, number];
+
+  constructor(
+    bound: BoundProjection,
+    pageSize: number,
+    onError: ((error: unknown, attempt: number) => void) | undefined,
+    retryMs: readonly [number, number],
+  ) {
     this.#bound = bound;
     this.#pageSize = pageSize;
+    this.#onError = onError;
+    this.#retryMs = retryMs;
     this.caughtUp = new Promise<void>((resolve) => {
       this.#markCaughtUp = resolve;
     });
@@ -230,7 +246,23 @@ class ProjectionSubscription implements Subscription {
     return this.#position;
   }
 
+  /** Runs until stopped; a failure is reported and the projection starts over from its checkpoint after a pause. */
   async #run(): Promise<void> {
+    for (let attempt = 1; !this.#stopped; attempt++) {
+      try {
+        await this.#runOnce();
+        return;
+      } catch (error) {
+        if (this.#stopped) return;
+        this.#onError?.(error, attempt);
+        const [first, longest] = this.#retryMs;
+        const pause = Math.min(longest, first * 2 ** (attempt - 1));
+        await Promise.race([this.#stopRequested, new Promise((resolve) => setTimeout(resolve, pause).unref())]);
+      }
+    }
+  }
+
+  async #runOnce(): Promise<void> {
     while (!this.#stopped) {
       this.#position = await loadCheckpoint(this.#bound);
       const caught = await replay(
