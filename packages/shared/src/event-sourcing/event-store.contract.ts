@@ -205,6 +205,15 @@ export function eventStoreContract(name: string, open: () => Promise<ContractSub
           filter: { streamCategories: [orders, visits] },
         });
         expect(page.map((e) => e.position)).toEqual(positions.slice(0, 2));
+        // By tenant (metadata.tenantId), alone or with the other filters.
+        await store.append(`${visits}-9`, [event('VisitPlanned', {}, { tenantId: 'tenant-b' })]);
+        const tenantB = await store.readAll({ afterPosition: head, filter: { tenantIds: ['tenant-b'] } });
+        expect(tenantB.map((e) => `${e.stream}:${e.metadata.tenantId}`)).toEqual([`${visits}-9:tenant-b`]);
+        const tenantA = await store.readAll({
+          afterPosition: head,
+          filter: { streamCategories: [visits], tenantIds: [tenantId] },
+        });
+        expect(tenantA.map((e) => e.stream)).toEqual([`${visits}-1`]);
         expect(await store.headPosition()).toBeGreaterThanOrEqual(positions.at(-1) ?? 0);
       });
     });

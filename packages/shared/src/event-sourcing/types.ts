@@ -78,6 +78,8 @@ export interface EventFilter {
   readonly streamCategories?: readonly string[];
   /** Event type prefixes, e.g. `Case` or `intake.`. */
   readonly eventTypePrefixes?: readonly string[];
+  /** Tenants (metadata.tenantId): a tenant's feed reads its own events, not every municipality's. */
+  readonly tenantIds?: readonly string[];
 }
 
 export interface ReadAllOptions {

@@ -153,7 +153,11 @@ export const feedRoutes =
         const allowed: ReadonlySet<string> = new Set();
         const typeSet = types ? new Set(types) : undefined;
         const serviceSet = services ? new Set<string>(services) : undefined;
-        const filter = services ? { streamCategories: categoriesOf(services) } : undefined;
+        // Read back from the store, the tenant's own events only (the store filters them, not this process).
+        const filter = {
+          tenantIds: [principal.tenantId],
+          ...(services ? { streamCategories: categoriesOf(services) } : {}),
+        };
         reply.hijack();
         await hub.connect(
           reply.raw,
@@ -162,8 +166,7 @@ export const feedRoutes =
             subject: principal.subject,
             matches: (event) =>
               (!typeSet || typeSet.has(event.type)) && (!serviceSet || serviceSet.has(serviceOf(event.stream))),
-            readAfter: (after, limit) =>
-              deps.store.readAll({ afterPosition: after, limit, ...(filter ? { filter } : {}) }),
+            readAfter: (after, limit) => deps.store.readAll({ afterPosition: after, limit, filter }),
             render: async (event) => JSON.stringify(await toEntry(protector, event, allowed)),
           },
           from,

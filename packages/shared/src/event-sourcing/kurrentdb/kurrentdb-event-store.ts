@@ -300,7 +300,12 @@ function visible(record: Recorded, filter: EventFilter | undefined): boolean {
   const categories = filter?.streamCategories;
   if (categories && categories.length > 0 && !categories.includes(categoryOf(record.streamId))) return false;
   const prefixes = filter?.eventTypePrefixes;
-  return !prefixes || prefixes.length === 0 || prefixes.some((prefix) => record.type.startsWith(prefix));
+  if (prefixes && prefixes.length > 0 && !prefixes.some((prefix) => record.type.startsWith(prefix))) return false;
+  const tenants = filter?.tenantIds;
+  if (!tenants || tenants.length === 0) return true;
+  // The tenant is in the metadata, which the server cannot filter on: it is checked here.
+  const tenantId = isRecord(record.metadata) ? record.metadata.tenantId : undefined;
+  return typeof tenantId === 'string' && tenants.includes(tenantId);
 }
 
 const escapeRegex = (text: string): string => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');

@@ -103,6 +103,10 @@ const filterSql = (filter: EventFilter | undefined, params: unknown[]): string =
       `exists (select 1 from jsonb_array_elements_text($${params.length}::jsonb) p (prefix) where starts_with(e.type, p.prefix))`,
     );
   }
+  if (filter?.tenantIds && filter.tenantIds.length > 0) {
+    params.push(JSON.stringify(filter.tenantIds));
+    clauses.push(`e.tenant_id = any(array(select jsonb_array_elements_text($${params.length}::jsonb)))`);
+  }
   return clauses.map((clause) => ` and ${clause}`).join('');
 };
 
