@@ -3,7 +3,7 @@
  * check. Consumes intake.case.v1, publishes eligibility.assessment.v1.
  */
 import { INTAKE_CASE_TOPIC } from '@buergerkoffer/shared/contracts';
-import { type BoundProjection, type Subscription, startProjection } from '@buergerkoffer/shared/event-sourcing';
+import { type BoundProjection, type Subscription, startProjections } from '@buergerkoffer/shared/event-sourcing';
 import {
   type Consumer,
   isContractViolation,
@@ -39,17 +39,7 @@ export const buildService =
       registerConsumerLagMetric(app.metrics, deps.bus, [{ groupId: ELIGIBILITY_GROUP, topics: [INTAKE_CASE_TOPIC] }]);
     }
     app.addHook('onReady', async () => {
-      for (const projection of projections(deps)) {
-        running.push(
-          await startProjection(projection, {
-            onError: (error, attempt) =>
-              app.log.error(
-                { err: error, projection: projection.projection.name, attempt },
-                'projection failed; starting over from its checkpoint',
-              ),
-          }),
-        );
-      }
+      running.push(...(await startProjections(projections(deps), app.log)));
       relay = await startAssessmentRelay(deps);
       await deps.bus.ensureTopics([{ topic: INTAKE_CASE_TOPIC }]);
       consumer = await deps.bus.subscribe(

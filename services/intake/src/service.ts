@@ -8,7 +8,7 @@ import {
   type EventStore,
   type Sql,
   type Subscription,
-  startProjection,
+  startProjections,
 } from '@buergerkoffer/shared/event-sourcing';
 import type { EventBus, Relay } from '@buergerkoffer/shared/messaging';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
@@ -85,17 +85,7 @@ export const buildService =
     const running: Subscription[] = [];
     let relay: Relay | undefined;
     app.addHook('onReady', async () => {
-      for (const projection of projections(deps)) {
-        running.push(
-          await startProjection(projection, {
-            onError: (error, attempt) =>
-              app.log.error(
-                { err: error, projection: projection.projection.name, attempt },
-                'projection failed; starting over from its checkpoint',
-              ),
-          }),
-        );
-      }
+      running.push(...(await startProjections(projections(deps), app.log)));
       if (deps.relay) relay = await startCaseRelay({ ...deps.relay, checkpoints: deps.checkpoints });
     });
     app.addHook('onClose', async () => {

@@ -34,6 +34,7 @@ export {
   rebuildProjections,
   type StartProjectionOptions,
   startProjection,
+  startProjections,
 } from './projection.ts';
 export * from './types.ts';
 export { categoryOf, prepareEvents, validateStreamName } from './validation.ts';

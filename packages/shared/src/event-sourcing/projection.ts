@@ -206,6 +206,29 @@ export async function startProjection(
   return new ProjectionSubscription(bound, options.pageSize ?? 500, options.onError, options.retryMs ?? [500, 30_000]);
 }
 
+/**
+ * A service's projections started together, each failure logged (the projection starts over by itself): what every
+ * service does on start-up. Stop them with the returned subscriptions.
+ */
+export async function startProjections(
+  projections: readonly BoundProjection[],
+  log: { error(fields: object, message: string): void },
+): Promise<Subscription[]> {
+  const running: Subscription[] = [];
+  for (const bound of projections) {
+    running.push(
+      await startProjection(bound, {
+        onError: (error, attempt) =>
+          log.error(
+            { err: error, projection: bound.projection.name, attempt },
+            'projection failed; starting over from its checkpoint',
+          ),
+      }),
+    );
+  }
+  return running;
+}
+
 class ResetSignal extends Error {}
 
 class ProjectionSubscription implements Subscription {
