@@ -17,42 +17,27 @@ export const name = 'casefile';
 export const buildService =
   (deps: CasefileDeps): FastifyPluginAsync =>
   async (app) => {
-    const hub = new FeedHub(
-      deps.store,
-      {
-        ...(deps.feeds?.heartbeatMs ? { heartbeatMs: deps.feeds.heartbeatMs } : {}),
-        ...(deps.feeds?.maxBufferedBytes ? { maxBufferedBytes: deps.feeds.maxBufferedBytes } : {}),
-        ...(deps.feeds?.retryMs ? { retryMs: deps.feeds.retryMs } : {}),
-        ...(deps.feeds?.recentEvents ? { recentEvents: deps.feeds.recentEvents } : {}),
-        ...(deps.feeds?.maxFeedsPerSubject ? { maxFeedsPerSubject: deps.feeds.maxFeedsPerSubject } : {}),
-      },
-      app.log,
-    );
+    const hub = new FeedHub(deps.store, deps.feeds, app.log);
     if (app.hasDecorator('metrics')) {
-      new Gauge({
-        name: 'casefile_feed_clients',
-        help: 'Clients connected to live feeds (SSE)',
-        registers: [app.metrics],
-        collect() {
-          this.set(hub.clients);
-        },
-      });
-      new Gauge({
-        name: 'casefile_feed_live',
-        help: '1 while the live-feed hub follows the store, 0 while it waits to subscribe again after a failure',
-        registers: [app.metrics],
-        collect() {
-          this.set(hub.live ? 1 : 0);
-        },
-      });
-      new Gauge({
-        name: 'casefile_feed_overflows',
-        help: 'Feed clients disconnected for not keeping up, since start',
-        registers: [app.metrics],
-        collect() {
-          this.set(hub.overflows);
-        },
-      });
+      const gauges: [name: string, help: string, value: () => number][] = [
+        ['casefile_feed_clients', 'Clients connected to live feeds (SSE)', () => hub.clients],
+        [
+          'casefile_feed_live',
+          '1 while the live-feed hub follows the store, 0 while it waits to subscribe again after a failure',
+          () => (hub.live ? 1 : 0),
+        ],
+        ['casefile_feed_overflows', 'Feed clients disconnected for not keeping up, since start', () => hub.overflows],
+      ];
+      for (const [metric, help, value] of gauges) {
+        new Gauge({
+          name: metric,
+          help,
+          registers: [app.metrics],
+          collect() {
+            this.set(value());
+          },
+        });
+      }
     }
     app.addHook('onReady', async () => hub.start());
     // Before the server closes: open streams would otherwise hold the shutdown until their clients leave.

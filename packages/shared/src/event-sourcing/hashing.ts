@@ -8,7 +8,7 @@
  * the values JSON.parse yields).
  */
 import { createHash } from 'node:crypto';
-import type { EventStore, Json } from './types.ts';
+import type { EventStore, Json, StoredEvent } from './types.ts';
 
 export function canonicalJson(value: unknown): string {
   if (value === null || typeof value !== 'object') {
@@ -73,7 +73,13 @@ export type VerifyResult =
  * A stream whose first events retention or deletion hides is verified from its first remaining event, whose stored
  * prevHash is then trusted; an unexplained missing prefix is a `revision-gap`.
  */
-export async function verifyStream(store: EventStore, stream: string, pageSize = 1_000): Promise<VerifyResult> {
+export async function verifyStream(
+  store: EventStore,
+  stream: string,
+  pageSize = 1_000,
+  /** Sees every event read, in order: a caller checking more of the stream needs no second read of it. */
+  visit?: (event: StoredEvent) => void,
+): Promise<VerifyResult> {
   const info = await store.getStream(stream);
   // Where the stream may legitimately begin: revision 0, or the first revision retention or deletion leaves.
   const floor = info?.metadata.truncateBefore ?? 0;
@@ -87,6 +93,7 @@ export async function verifyStream(store: EventStore, stream: string, pageSize =
     if (page.length === 0) return { ok: true, stream, events: count };
     for (const event of page) {
       count++;
+      visit?.(event);
       const brokenAt = { revision: event.revision, position: event.position, eventId: event.id };
       if (expectedRevision === undefined) {
         // The first event shown: revision 0 links to nothing; a later first revision only where retention explains it.

@@ -105,9 +105,14 @@ class FeedClient {
     if (!this.#ended) this.#res.write(text);
   }
 
+  /** Whether the event is this client's: its tenant's, and in its feed. */
+  #wants(event: StoredEvent): boolean {
+    return event.metadata.tenantId === this.#spec.tenantId && this.#spec.matches(event);
+  }
+
   /** An event delivered by the hub (tenant and filter not yet checked). */
   offer(event: StoredEvent): void {
-    if (this.#ended || event.metadata.tenantId !== this.#spec.tenantId || !this.#spec.matches(event)) return;
+    if (this.#ended || !this.#wants(event)) return;
     this.#live.push(event);
     // Bounded even while catching up: a client this far behind resumes from the store instead.
     if (this.#live.length > this.#options.maxQueuedEvents) {
@@ -122,12 +127,7 @@ class FeedClient {
     try {
       if (recent) {
         for (const event of recent) {
-          if (
-            event.position > this.#sent &&
-            event.metadata.tenantId === this.#spec.tenantId &&
-            this.#spec.matches(event)
-          )
-            await this.#send(event, true);
+          if (event.position > this.#sent && this.#wants(event)) await this.#send(event, true);
         }
       } else {
         // A cursor of its own: a page may hold nothing for this client (other tenants' events in a global read).
@@ -135,8 +135,7 @@ class FeedClient {
           const page = await this.#spec.readAfter(after, 500);
           const due = page.filter((event) => event.position <= upTo);
           for (const event of due) {
-            if (event.metadata.tenantId === this.#spec.tenantId && this.#spec.matches(event))
-              await this.#send(event, true);
+            if (this.#wants(event)) await this.#send(event, true);
           }
           const last = due.at(-1);
           if (this.#ended || !last || due.length < page.length || page.length < 500) break;

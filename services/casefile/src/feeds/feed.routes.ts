@@ -3,17 +3,14 @@
  * UIs. Resume with the `Last-Event-ID` header (or `lastEventId`, for clients that cannot set headers); without
  * one, the feed starts at the live head.
  */
-import type { StoredEvent } from '@buergerkoffer/shared/event-sourcing';
-import { HttpProblem, notFound, principalOf, requireRole } from '@buergerkoffer/shared/http';
+import { HttpProblem, principalOf, requireRole } from '@buergerkoffer/shared/http';
 import { PersonalDataProtector } from '@buergerkoffer/shared/privacy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { CasefileDeps } from '../deps.ts';
-import { recordAccess } from '../history/access-log.ts';
-import { disclosureFor } from '../history/disclosure.ts';
-import { HISTORY_READERS, readingRole } from '../history/history.routes.ts';
-import { caseExists, toEntry } from '../history/history.ts';
+import { admitCaseRead, fieldError, HISTORY_READERS } from '../history/case-access.ts';
+import { namesCase, toEntry } from '../history/history.ts';
 import { categoriesOf, SERVICES, serviceOf } from '../history/services.ts';
 import type { FeedHub } from './feed-hub.ts';
 
@@ -36,9 +33,7 @@ function startOf(request: FastifyRequest, query: string | undefined, head: numbe
   const value = (Array.isArray(header) ? header[0] : header) ?? query;
   if (value === undefined || value === '') return head;
   if (!/^\d{1,16}$/.test(value)) {
-    throw new HttpProblem(400, 'validation', '1 invalid field(s)', {
-      errors: [{ field: 'headers.last-event-id', message: 'a global position (a whole number)' }],
-    });
+    throw fieldError('headers.last-event-id', 'a global position (a whole number)');
   }
   return Number(value);
 }
@@ -52,9 +47,6 @@ function admitFeed(hub: FeedHub, subject: string, reply: FastifyReply): () => vo
   }
   return release;
 }
-
-const namesCase = (event: StoredEvent, caseId: string) =>
-  event.metadata.caseId === caseId || (event.metadata.caseIds?.includes(caseId) ?? false);
 
 export const feedRoutes =
   (deps: CasefileDeps, hub: FeedHub): FastifyPluginAsyncZod =>
@@ -76,48 +68,28 @@ export const feedRoutes =
         },
       },
       async (request, reply) => {
-        const principal = principalOf(request);
         const { caseId } = request.params;
-        const allowed = disclosureFor(principal.roles);
-        if (allowed === 'all' && !request.query.purpose) {
-          throw new HttpProblem(400, 'validation', '1 invalid field(s)', {
-            errors: [
-              {
-                field: 'querystring.purpose',
-                message: 'auditors and admins state the purpose of every read of a case',
-              },
-            ],
-          });
-        }
         const from = startOf(request, request.query.lastEventId, hub.position);
-        const release = admitFeed(hub, principal.subject, reply);
-        try {
-          if (!(await caseExists(deps.store, principal.tenantId, caseId))) throw notFound(`no case ${caseId}`);
-          // Like every read of a case, following it is recorded first (staff may state a purpose; auditors must).
-          await recordAccess(
-            deps.store,
-            {
-              tenantId: principal.tenantId,
-              caseId,
-              actor: { id: principal.subject, role: readingRole(principal) },
-              resource: 'feed',
-              purpose: request.query.purpose ?? null,
-              query: { from },
-              correlationId: String(request.id),
-            },
-            deps.now(),
-          );
-        } catch (error) {
+        const release = admitFeed(hub, principalOf(request).subject, reply);
+        // Like every read of a case, following it is recorded first (staff may state a purpose; auditors must).
+        const { principal, allowed } = await admitCaseRead(
+          deps,
+          request,
+          caseId,
+          'feed',
+          { from },
+          request.query.purpose,
+        ).catch((error: unknown) => {
           release();
           throw error;
-        }
+        });
         reply.hijack();
         await hub.connect(
           reply.raw,
           {
             tenantId: principal.tenantId,
             subject: principal.subject,
-            matches: (event) => namesCase(event, caseId),
+            matches: (event) => namesCase(event.metadata, caseId),
             readAfter: (after, limit) =>
               deps.store.readCase(principal.tenantId, caseId, { afterPosition: after, limit }),
             render: async (event) => JSON.stringify(await toEntry(protector, event, allowed)),

@@ -2,28 +2,18 @@
  * The auditors' and staff's view of a case: its history (paginated JSON, or the printable export), its state at any
  * point (time travel), and the integrity check. Every read of case data is recorded in the case's access log first.
  */
-import { HttpProblem, notFound, type Principal, principalOf, type Role, requireRole } from '@buergerkoffer/shared/http';
+import { notFound, principalOf, requireRole } from '@buergerkoffer/shared/http';
 import { PersonalDataProtector } from '@buergerkoffer/shared/privacy';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { CasefileDeps } from '../deps.ts';
-import { type AccessedResource, recordAccess } from './access-log.ts';
+import { admitCaseRead, fieldError, HISTORY_READERS, readingRole } from './case-access.ts';
 import { type AsOf, caseStateAt } from './case-state.ts';
-import { disclosureFor, maySee, WITHHELD } from './disclosure.ts';
+import { maySee, WITHHELD } from './disclosure.ts';
 import { caseExists, decodeCursor, readHistoryPage, readWholeCase, toEntry } from './history.ts';
 import { renderHistoryHtml } from './history-export.ts';
 import { verifyCase } from './verify.ts';
-
-/** Staff roles that work on cases read their history (with the personal data their work needs); devices do not. */
-export const HISTORY_READERS: readonly Role[] = [
-  'auditor',
-  'admin',
-  'intake-agent',
-  'eligibility-officer',
-  'scheduler',
-  'field-officer',
-];
 
 const params = z.object({ caseId: z.uuid() });
 const purpose = z.string().trim().min(3).max(500).optional();
@@ -38,60 +28,12 @@ const asOfParam = z
     'expected an ISO 8601 time with a zone (2026-11-25T10:00:00Z) or a global position (a whole number)',
   );
 
-const fieldError = (field: string, message: string) =>
-  new HttpProblem(400, 'validation', '1 invalid field(s)', { errors: [{ field, message }] });
-
-/** The role the caller reads in, as the access log records it: the one that grants the widest view. */
-export function readingRole(principal: Principal): Role {
-  return (
-    (['auditor', 'admin', ...HISTORY_READERS] as const).find((role) => principal.roles.includes(role)) ??
-    principal.roles[0] ??
-    'auditor'
-  );
-}
-
 export const historyRoutes =
   (deps: CasefileDeps): FastifyPluginAsyncZod =>
   async (app) => {
     // Opening needs no policy: sealed values name their subject; disclosure decides what is opened.
     const protector = new PersonalDataProtector(deps.keyStore, {});
 
-    /**
-     * The access check every case read shares: the case must exist for the caller's tenant (else 404, as if
-     * absent), a caller who sees all personal data must state a purpose, and the read is recorded before it is served.
-     */
-    const admit = async (
-      request: FastifyRequest,
-      caseId: string,
-      resource: AccessedResource,
-      query: Record<string, string | number | undefined>,
-      stated: string | undefined,
-    ) => {
-      const principal = principalOf(request);
-      const allowed = disclosureFor(principal.roles);
-      if (allowed === 'all' && !stated) {
-        throw fieldError('querystring.purpose', 'auditors and admins state the purpose of every read of a case');
-      }
-      if (!(await caseExists(deps.store, principal.tenantId, caseId))) throw notFound(`no case ${caseId}`);
-      await recordAccess(
-        deps.store,
-        {
-          tenantId: principal.tenantId,
-          caseId,
-          actor: { id: principal.subject, role: readingRole(principal) },
-          resource,
-          purpose: stated ?? null,
-          query: Object.fromEntries(Object.entries(query).filter(([, value]) => value !== undefined)) as Record<
-            string,
-            string | number
-          >,
-          correlationId: String(request.id),
-          traceparent: typeof request.headers.traceparent === 'string' ? request.headers.traceparent : undefined,
-        },
-        deps.now(),
-      );
-      return { principal, allowed };
-    };
     const private_ = (reply: FastifyReply) => reply.header('cache-control', 'no-store');
 
     app.get(
@@ -117,7 +59,8 @@ export const historyRoutes =
         const afterPosition = after === undefined ? 0 : decodeCursor(after);
         if (afterPosition === undefined) throw fieldError('querystring.after', 'not a cursor this service issued');
         const resource = format === 'html' ? 'export' : 'history';
-        const { principal, allowed } = await admit(
+        const { principal, allowed } = await admitCaseRead(
+          deps,
           request,
           caseId,
           resource,
@@ -172,7 +115,14 @@ export const historyRoutes =
         const { at } = request.query;
         const asOf: AsOf | undefined =
           at === undefined ? undefined : /^\d+$/.test(at) ? { position: Number(at) } : { time: new Date(at) };
-        const { principal, allowed } = await admit(request, caseId, 'state', { at }, request.query.purpose);
+        const { principal, allowed } = await admitCaseRead(
+          deps,
+          request,
+          caseId,
+          'state',
+          { at },
+          request.query.purpose,
+        );
         const folded = await caseStateAt(caseId, readWholeCase(deps.store, principal.tenantId, caseId), asOf);
         if (!folded) throw notFound(`case ${caseId} has no events at or before ${at}`);
         // The rule details name care level and marks: health data, for those who may see it (disclosure.ts).

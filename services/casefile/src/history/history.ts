@@ -2,7 +2,7 @@
  * A case's history: every stored event whose metadata names the case, from every service, in global order — read
  * through the store's case index (cost ∝ the case's own events), shown with the personal data the caller may see.
  */
-import type { EventStore, Json, StoredEvent } from '@buergerkoffer/shared/event-sourcing';
+import type { EventMetadata, EventStore, Json, StoredEvent } from '@buergerkoffer/shared/event-sourcing';
 import type { PersonalDataProtector } from '@buergerkoffer/shared/privacy';
 import { disclose } from './disclosure.ts';
 import { serviceOf } from './services.ts';
@@ -92,6 +92,10 @@ export async function* readWholeCase(
     after = last.position;
   }
 }
+
+/** Whether an event's metadata names the case (its `caseId`, or one of its `caseIds`). */
+export const namesCase = (metadata: EventMetadata, caseId: string): boolean =>
+  metadata.caseId === caseId || (metadata.caseIds?.includes(caseId) ?? false);
 
 /** Whether the tenant has any event about the case (a case of another tenant is as absent as an unknown one). */
 export async function caseExists(store: EventStore, tenantId: string, caseId: string): Promise<boolean> {

@@ -3,8 +3,8 @@
  * from the events as stored, and the case index checked against those streams (an event removed from the index
  * would vanish from the history while every chain still verifies).
  */
-import { type EventStore, verifyStream } from '@buergerkoffer/shared/event-sourcing';
-import { readWholeCase } from './history.ts';
+import { type EventStore, type StoredEvent, verifyStream } from '@buergerkoffer/shared/event-sourcing';
+import { namesCase, readWholeCase } from './history.ts';
 
 export type CaseVerification =
   | { readonly ok: true; readonly streams: number; readonly events: number }
@@ -15,11 +15,6 @@ export type CaseVerification =
       readonly brokenAt: { readonly stream: string; readonly revision: number; readonly position: number };
       readonly reason: 'content-altered' | 'chain-broken' | 'revision-gap' | 'missing-from-case-history';
     };
-
-const namesCase = (
-  metadata: { caseId?: string | undefined; caseIds?: readonly string[] | undefined },
-  caseId: string,
-) => metadata.caseId === caseId || (metadata.caseIds?.includes(caseId) ?? false);
 
 export async function verifyCase(store: EventStore, tenantId: string, caseId: string): Promise<CaseVerification> {
   // Events appended while we verify (another reader's access record, say) are not yet in the index we read:
@@ -33,8 +28,21 @@ export async function verifyCase(store: EventStore, tenantId: string, caseId: st
   }
   let events = 0;
   for (const stream of [...streams].sort()) {
-    const result = await verifyStream(store, stream);
+    // One read of the stream: the chain is checked, and every event naming the case must be in its history.
+    let missing: StoredEvent | undefined;
+    const result = await verifyStream(store, stream, 1_000, (event) => {
+      if (
+        missing === undefined &&
+        event.position <= head &&
+        event.metadata.tenantId === tenantId &&
+        namesCase(event.metadata, caseId) &&
+        !indexed.has(event.position)
+      ) {
+        missing = event;
+      }
+    });
     events += result.events;
+    // A broken chain is reported before a gap in the index, as it comes first in the order of trust.
     if (!result.ok) {
       const { revision, position } = result.brokenAt;
       return {
@@ -45,28 +53,14 @@ export async function verifyCase(store: EventStore, tenantId: string, caseId: st
         reason: result.reason,
       };
     }
-    // Every event of the stream that names the case must be in the case's history.
-    for (let from = 0; ; ) {
-      const page = await store.readStream(stream, { fromRevision: from, limit: 1_000 });
-      for (const event of page) {
-        if (
-          event.position <= head &&
-          namesCase(event.metadata, caseId) &&
-          event.metadata.tenantId === tenantId &&
-          !indexed.has(event.position)
-        ) {
-          return {
-            ok: false,
-            streams: streams.size,
-            events,
-            brokenAt: { stream, revision: event.revision, position: event.position },
-            reason: 'missing-from-case-history',
-          };
-        }
-      }
-      const last = page.at(-1);
-      if (!last || page.length < 1_000) break;
-      from = last.revision + 1;
+    if (missing) {
+      return {
+        ok: false,
+        streams: streams.size,
+        events,
+        brokenAt: { stream, revision: missing.revision, position: missing.position },
+        reason: 'missing-from-case-history',
+      };
     }
   }
   return { ok: true, streams: streams.size, events };
