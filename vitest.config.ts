@@ -20,7 +20,17 @@ export default defineConfig({
     outputFile: { json: '.vitest-reports/results.json' },
     projects: [
       { test: { name: 'unit', include: where('unit'), environment: 'node' } },
-      { test: { name: 'integration', include: where('int'), environment: 'node', testTimeout: 20_000 } },
+      // Timeouts are where a hung test gives up, not measures of speed: generous, for machines twice as slow as
+      // a developer's with another core busy (PGlite starts and migrates inside the hooks).
+      {
+        test: {
+          name: 'integration',
+          include: where('int'),
+          environment: 'node',
+          testTimeout: 60_000,
+          hookTimeout: 120_000,
+        },
+      },
       {
         test: {
           name: 'contracts',

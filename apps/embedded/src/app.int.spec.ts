@@ -72,7 +72,7 @@ describe('the embedded system', () => {
     const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
     expect(metrics).toMatch(/^eventstore_appends_total\{outcome="ok"\} [1-9]/m);
     expect(metrics).toMatch(/^eventstore_appended_events_total [1-9]/m);
-    expect(metrics).toMatch(/^intake_projection_lag_events \d+$/m);
+    expect(metrics).toMatch(/^processor_lag_events\{processor="intake:case-list"\} \d+$/m);
   });
 
   it('accepts a token signed with its local key (pnpm run token) and answers 404 problem+json off its routes', async () => {

@@ -17,7 +17,12 @@ export const name = 'casefile';
 export const buildService =
   (deps: CasefileDeps): FastifyPluginAsync =>
   async (app) => {
-    const hub = new FeedHub(deps.store, deps.feeds, app.log);
+    const hub = new FeedHub(
+      deps.store,
+      deps.feeds,
+      app.log,
+      app.hasDecorator('processors') ? app.processors : undefined,
+    );
     if (app.hasDecorator('metrics')) {
       const gauges: [name: string, help: string, value: () => number][] = [
         ['casefile_feed_clients', 'Clients connected to live feeds (SSE)', () => hub.clients],

@@ -3,7 +3,7 @@
  * check. Consumes intake.case.v1, publishes eligibility.assessment.v1.
  */
 import { INTAKE_CASE_TOPIC } from '@buergerkoffer/shared/contracts';
-import { type BoundProjection, type Subscription, startProjections } from '@buergerkoffer/shared/event-sourcing';
+import { type BoundProjection, type Processor, startProjections } from '@buergerkoffer/shared/event-sourcing';
 import {
   type Consumer,
   isContractViolation,
@@ -33,14 +33,15 @@ export const buildService =
   (deps: EligibilityDeps): FastifyPluginAsync =>
   async (app) => {
     let consumer: Consumer | undefined;
-    const running: Subscription[] = [];
+    const running: Processor[] = [];
     let relay: Relay | undefined;
+    const registry = app.hasDecorator('processors') ? app.processors : undefined;
     if (app.hasDecorator('metrics')) {
       registerConsumerLagMetric(app.metrics, deps.bus, [{ groupId: ELIGIBILITY_GROUP, topics: [INTAKE_CASE_TOPIC] }]);
     }
     app.addHook('onReady', async () => {
-      running.push(...(await startProjections(projections(deps), app.log)));
-      relay = await startAssessmentRelay(deps);
+      running.push(...(await startProjections(projections(deps), { log: app.log, registry })));
+      relay = await startAssessmentRelay(deps, { log: app.log, registry });
       await deps.bus.ensureTopics([{ topic: INTAKE_CASE_TOPIC }]);
       consumer = await deps.bus.subscribe(
         { groupId: ELIGIBILITY_GROUP, topics: [INTAKE_CASE_TOPIC], isPermanent: isContractViolation },

@@ -6,8 +6,8 @@ import {
   type BoundProjection,
   type CheckpointStore,
   type EventStore,
+  type Processor,
   type Sql,
-  type Subscription,
   startProjections,
 } from '@buergerkoffer/shared/event-sourcing';
 import type { EventBus, Relay } from '@buergerkoffer/shared/messaging';
@@ -35,34 +35,12 @@ export interface IntakeDeps {
   readonly relay?: { readonly sealedStore: EventStore; readonly bus: EventBus };
 }
 
-/** Operations: how far the store's head is ahead of what the relay published and the projection applied. */
-function registerLagMetrics(app: FastifyInstance, deps: IntakeDeps): void {
+/**
+ * Operations: the store's head. How far the relay and the projection are behind it is the shared
+ * `processor_lag_events{processor="relay:intake-case"|"intake:case-list"}`.
+ */
+function registerHeadMetric(app: FastifyInstance, deps: IntakeDeps): void {
   if (!app.hasDecorator('metrics')) return;
-  // Case events stored after the subscriber's checkpoint (counted up to 10,000).
-  const lag = (subscriber: string) => async () =>
-    (
-      await deps.store.readAll({
-        afterPosition: (await deps.checkpoints.load(subscriber)) ?? 0,
-        filter: { streamCategories: ['intakeCase'] },
-        limit: 10_000,
-      })
-    ).length;
-  new Gauge({
-    name: 'intake_relay_lag_events',
-    help: 'Case events stored but not yet published by the intake relay',
-    registers: [app.metrics],
-    async collect() {
-      this.set(await lag('relay:intake-case')());
-    },
-  });
-  new Gauge({
-    name: 'intake_projection_lag_events',
-    help: 'Case events stored but not yet applied to the case list',
-    registers: [app.metrics],
-    async collect() {
-      this.set(await lag('intake:case-list')());
-    },
-  });
   new Gauge({
     name: 'eventstore_head_position',
     help: 'Global position of the newest stored event',
@@ -82,17 +60,20 @@ export const projections = (deps: Pick<IntakeDeps, 'store' | 'sql' | 'duplicateS
 export const buildService =
   (deps: IntakeDeps): FastifyPluginAsync =>
   async (app) => {
-    const running: Subscription[] = [];
+    const running: Processor[] = [];
     let relay: Relay | undefined;
+    const registry = app.hasDecorator('processors') ? app.processors : undefined;
     app.addHook('onReady', async () => {
-      running.push(...(await startProjections(projections(deps), app.log)));
-      if (deps.relay) relay = await startCaseRelay({ ...deps.relay, checkpoints: deps.checkpoints });
+      running.push(...(await startProjections(projections(deps), { log: app.log, registry })));
+      if (deps.relay) {
+        relay = await startCaseRelay({ ...deps.relay, checkpoints: deps.checkpoints }, { log: app.log, registry });
+      }
     });
     app.addHook('onClose', async () => {
       await relay?.stop();
       for (const projection of running) await projection.stop();
     });
-    registerLagMetrics(app, deps);
+    registerHeadMetric(app, deps);
     await app.register(caseRoutes(deps));
     await app.register(institutionRoutes(deps));
   };

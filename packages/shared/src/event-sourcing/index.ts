@@ -23,6 +23,17 @@ export {
 } from './postgres/postgres-event-store.ts';
 export { pgliteSql, pgSql, type Sql } from './postgres/sql.ts';
 export {
+  Processor,
+  type ProcessorHandler,
+  type ProcessorLogger,
+  type ProcessorOptions,
+  ProcessorRegistry,
+  type ProcessorStatus,
+  retryPause,
+  startProcessor,
+  type Watched,
+} from './processor.ts';
+export {
   applyPage,
   type BoundProjection,
   type PageOutcome,

@@ -13,7 +13,8 @@
  */
 import { ensureSchema } from './postgres/migrations.ts';
 import type { Sql } from './postgres/sql.ts';
-import type { EventFilter, EventStore, StoredEvent, Subscription } from './types.ts';
+import { type Processor, type ProcessorLogger, type ProcessorRegistry, startProcessor } from './processor.ts';
+import type { EventFilter, EventStore, StoredEvent } from './types.ts';
 
 type Tx = Omit<Sql, 'transaction' | 'listen' | 'close'>;
 
@@ -150,6 +151,7 @@ async function loadCheckpoint(bound: BoundProjection): Promise<number> {
 /**
  * Reads pages from `after` until a short page, applying each; the next page is read while the current one is
  * written (on the server they use different connections). Ends early with `behind` when the checkpoint was reset.
+ * Used by a rebuild; a live projection runs as a processor.
  */
 async function replay(
   bound: BoundProjection,
@@ -191,183 +193,67 @@ export interface StartProjectionOptions {
    */
   readonly onError?: (error: unknown, attempt: number) => void;
   readonly retryMs?: readonly [number, number];
+  readonly log?: ProcessorLogger;
+  /** Where it reports itself for readiness and metrics. */
+  readonly registry?: ProcessorRegistry;
 }
 
 /**
- * Runs the projection while the service runs: creates its table, catches up from its checkpoint in pages, then
- * applies what the store's subscription delivers, gathered into pages (whatever arrived while the previous page
- * was written goes into the next). A checkpoint reset under it (a rebuild) sends it back to catching up.
+ * Runs the projection while the service runs, as a processor (processor.ts) named after it: creates its table,
+ * then applies what the store delivers from its checkpoint on, a page per transaction (whatever arrived while the
+ * previous page was written goes into the next). A checkpoint reset under it (a rebuild) sends it back to its
+ * checkpoint; a failure is reported and it starts over from there — it never stops.
  */
 export async function startProjection(
   bound: BoundProjection,
   options: StartProjectionOptions = {},
-): Promise<Subscription> {
+): Promise<Processor> {
   await ensureSchema(bound.sql, bound.projection.schema);
-  return new ProjectionSubscription(bound, options.pageSize ?? 500, options.onError, options.retryMs ?? [500, 30_000]);
+  let after = 0;
+  return startProcessor(
+    bound.store,
+    {
+      name: bound.projection.name,
+      filter: bound.projection.filter,
+      batchSize: options.pageSize ?? 500,
+      ...(options.retryMs ? { retryMs: options.retryMs } : {}),
+      ...(options.onError ? { onError: options.onError } : {}),
+      ...(options.log ? { log: options.log } : {}),
+      ...(options.registry ? { registry: options.registry } : {}),
+    },
+    {
+      resumeFrom: async () => {
+        after = await loadCheckpoint(bound);
+        return after;
+      },
+      handle: async (page) => {
+        const outcome = await applyPage(bound, page, after);
+        if (outcome.status === 'behind') return 'restart';
+        after = Math.max(after, outcome.position);
+        return undefined;
+      },
+    },
+  );
 }
 
 /**
  * A service's projections started together, each failure logged (the projection starts over by itself): what every
- * service does on start-up. Stop them with the returned subscriptions.
+ * service does on start-up. Stop them with the returned processors.
  */
 export async function startProjections(
   projections: readonly BoundProjection[],
-  log: { error(fields: object, message: string): void },
-): Promise<Subscription[]> {
-  const running: Subscription[] = [];
+  options: { readonly log: ProcessorLogger; readonly registry?: ProcessorRegistry | undefined },
+): Promise<Processor[]> {
+  const running: Processor[] = [];
   for (const bound of projections) {
     running.push(
       await startProjection(bound, {
-        onError: (error, attempt) =>
-          log.error(
-            { err: error, projection: bound.projection.name, attempt },
-            'projection failed; starting over from its checkpoint',
-          ),
+        log: options.log,
+        ...(options.registry ? { registry: options.registry } : {}),
       }),
     );
   }
   return running;
-}
-
-class ResetSignal extends Error {}
-
-class ProjectionSubscription implements Subscription {
-  readonly caughtUp: Promise<void>;
-  readonly done: Promise<void>;
-  readonly #bound: BoundProjection;
-  readonly #pageSize: number;
-  #position = 0;
-  #stopped = false;
-  #wakeStop: () => void = () => undefined;
-  readonly #stopRequested: Promise<void>;
-  #markCaughtUp: () => void = () => undefined;
-
-  readonly #onError: ((error: unknown, attempt: number) => void) | undefined;
-  readonly #retryMs: readonly [number, number];
-
-  constructor(
-    bound: BoundProjection,
-    pageSize: number,
-    onError: ((error: unknown, attempt: number) => void) | undefined,
-    retryMs: readonly [number, number],
-  ) {
-    this.#bound = bound;
-    this.#pageSize = pageSize;
-    this.#onError = onError;
-    this.#retryMs = retryMs;
-    this.caughtUp = new Promise<void>((resolve) => {
-      this.#markCaughtUp = resolve;
-    });
-    this.#stopRequested = new Promise<void>((resolve) => {
-      this.#wakeStop = resolve;
-    });
-    this.done = this.#run().finally(() => this.#markCaughtUp());
-    this.done.catch(() => undefined); // observed by whoever awaits `done`; never an unhandled rejection
-  }
-
-  get position(): number {
-    return this.#position;
-  }
-
-  /** Runs until stopped; a failure is reported and the projection starts over from its checkpoint after a pause. */
-  async #run(): Promise<void> {
-    for (let attempt = 1; !this.#stopped; attempt++) {
-      try {
-        await this.#runOnce();
-        return;
-      } catch (error) {
-        if (this.#stopped) return;
-        this.#onError?.(error, attempt);
-        const [first, longest] = this.#retryMs;
-        const pause = Math.min(longest, first * 2 ** (attempt - 1));
-        await Promise.race([this.#stopRequested, new Promise((resolve) => setTimeout(resolve, pause).unref())]);
-      }
-    }
-  }
-
-  async #runOnce(): Promise<void> {
-    while (!this.#stopped) {
-      this.#position = await loadCheckpoint(this.#bound);
-      const caught = await replay(
-        this.#bound,
-        this.#position,
-        this.#pageSize,
-        (position) => {
-          this.#position = position;
-        },
-        () => this.#stopped,
-      );
-      if (caught.status === 'behind') continue;
-      this.#markCaughtUp();
-      if (this.#stopped) return;
-      if ((await this.#live()) === 'stopped') return;
-    }
-  }
-
-  /** Live delivery until stopped ('stopped') or until the checkpoint was reset under it ('reset'). */
-  async #live(): Promise<'stopped' | 'reset'> {
-    const buffer: StoredEvent[] = [];
-    let chain: Promise<void> = Promise.resolve();
-    let failure: unknown;
-    let reset = false;
-    let scheduled = false;
-    let interrupt: () => void = () => undefined;
-    const interrupted = new Promise<void>((resolve) => {
-      interrupt = resolve;
-    });
-    const flush = async () => {
-      const page = buffer.splice(0);
-      if (page.length === 0 || reset || failure !== undefined) return;
-      const outcome = await applyPage(this.#bound, page, this.#position);
-      if (outcome.status === 'behind') {
-        reset = true;
-        interrupt();
-      } else this.#position = Math.max(this.#position, outcome.position);
-    };
-    const schedule = () => {
-      chain = chain.then(flush).catch((error: unknown) => {
-        failure ??= error;
-        interrupt();
-      });
-      return chain;
-    };
-    const subscription = this.#bound.store.subscribe(
-      { from: this.#position, filter: this.#bound.projection.filter, batchSize: this.#pageSize },
-      async (event) => {
-        if (failure !== undefined) throw failure;
-        if (reset) throw new ResetSignal();
-        buffer.push(event);
-        if (buffer.length >= this.#pageSize) {
-          await schedule();
-          if (failure !== undefined) throw failure;
-        } else if (!scheduled) {
-          // Flushed once the subscription pauses (reading its next batch, or waiting for new events).
-          scheduled = true;
-          setImmediate(() => {
-            scheduled = false;
-            void schedule();
-          });
-        }
-      },
-    );
-    await Promise.race([this.#stopRequested, interrupted, subscription.done.catch(() => undefined)]);
-    await subscription.stop();
-    await schedule(); // what was delivered before the stop is applied: a clean stop resumes exactly there
-    if (failure !== undefined) throw failure;
-    if (reset) return 'reset';
-    const ended = await subscription.done.then(
-      () => undefined,
-      (error: unknown) => error,
-    );
-    if (ended !== undefined && !(ended instanceof ResetSignal)) throw ended;
-    return 'stopped';
-  }
-
-  async stop(): Promise<void> {
-    this.#stopped = true;
-    this.#wakeStop();
-    await this.done.catch(() => undefined);
-  }
 }
 
 export interface RebuildProgress {

@@ -17,10 +17,11 @@ import {
   type ZodTypeProvider,
 } from 'fastify-type-provider-zod';
 import type { Sql } from '../event-sourcing/postgres/sql.ts';
+import { ProcessorRegistry } from '../event-sourcing/processor.ts';
 import { SpanKind, tracer } from '../observability/tracing.ts';
 import { registerAuthentication, type TokenVerifier } from './auth.ts';
 import { registerIdempotency } from './idempotency.ts';
-import { registerMetrics } from './metrics.ts';
+import { registerMetrics, registerProcessorMetrics } from './metrics.ts';
 import { problem, registerProblemHandling, sendProblem } from './problem.ts';
 
 export interface HttpAppOptions {
@@ -34,6 +35,19 @@ export interface HttpAppOptions {
   readonly readiness?: () => Promise<Record<string, boolean>>;
   readonly bodyLimitBytes?: number;
   readonly rateLimit?: { readonly max: number; readonly timeWindowMs: number } | false;
+  /**
+   * How long a processor (relay, projection, feed hub) or bus consumer may keep failing before readiness turns
+   * not-ready (ms, default 30,000): long enough to ride out a broker or database restart, short enough that an
+   * orchestrator notices one that does not recover.
+   */
+  readonly processorGraceMs?: number;
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The process's processors and consumers: services add theirs; readiness and metrics watch them. */
+    processors: ProcessorRegistry;
+  }
 }
 
 const requestSpans = new WeakMap<object, Span>();
@@ -112,15 +126,36 @@ export async function createHttpApp(options: HttpAppOptions) {
   }
 
   registerMetrics(app);
+  const processors = new ProcessorRegistry();
+  app.decorate('processors', processors);
+  registerProcessorMetrics(app.metrics, processors);
+  const graceMs = options.processorGraceMs ?? 30_000;
   registerAuthentication(app, options.verifier);
   await registerIdempotency(app, options.sql);
 
   app.get('/healthz', { config: { public: true }, schema: { hide: true } }, async () => ({ status: 'ok' as const }));
   app.get('/readyz', { config: { public: true }, schema: { hide: true } }, async (request, reply) => {
-    const checks = (await options.readiness?.().catch(() => ({ dependencies: false }))) ?? {};
+    const checks: Record<string, boolean> = {
+      ...((await options.readiness?.().catch(() => ({ dependencies: false }))) ?? {}),
+    };
+    // A processor failing beyond the grace period: the process is up, but part of its work has stopped moving.
+    const failing = processors.failing(graceMs);
+    for (const watched of processors.list()) checks[watched.name] = !failing.some((f) => f.name === watched.name);
     const ready = Object.values(checks).every(Boolean);
     if (!ready) {
-      return sendProblem(reply, request, problem(503, 'not-ready', 'a dependency is not reachable', { checks }));
+      return sendProblem(
+        reply,
+        request,
+        problem(503, 'not-ready', 'a dependency is not reachable or a processor keeps failing', {
+          checks,
+          failing: failing.map((f) => ({
+            name: f.name,
+            failingSince: f.failingSince?.toISOString(),
+            failures: f.failures,
+            lastError: f.lastError,
+          })),
+        }),
+      );
     }
     return { status: 'ready' as const, checks };
   });

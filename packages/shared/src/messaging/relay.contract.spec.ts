@@ -115,10 +115,18 @@ function relaySuite(name: string, openBus: () => Promise<EventBus>) {
         await new Promise((resolve) => setTimeout(resolve, 1_000));
         await second.stop();
       } else {
-        const first = await startRelay({ store, checkpoints, bus: crashingOnce(bus, 12, crash) }, { ...options, map });
-        await expect(first.subscription.done).rejects.toThrow(/crash/);
+        // One event per publish, so the 12th publish is the 12th event; the relay reports the failure and would
+        // try again by itself — here its process ends instead (a stop), and a new relay takes over.
+        const failures: unknown[] = [];
+        const first = await startRelay(
+          { store, checkpoints, bus: crashingOnce(bus, 12, crash) },
+          { ...options, map, batchSize: 1, onError: (error) => failures.push(error) },
+        );
+        await waitFor(() => failures.length > 0, 20_000, 'the crash reported');
+        expect(String(failures[0])).toMatch(/crash/);
+        await first.stop();
         const second = await startRelay({ store, checkpoints, bus }, { ...options, map });
-        await second.subscription.caughtUp;
+        await second.caughtUp;
         await appendRound(6); // live, after the restart
         await waitFor(() => new Set(received.map((m) => m.headers.ce_id)).size >= 45, 20_000, '45 distinct events');
         await second.stop();

@@ -14,5 +14,14 @@ export {
 } from './infra.ts';
 export { type TestKafka, useTestKafka } from './kafka.ts';
 export { createDatabase, type TestDatabase, useTestDatabase, withDatabase } from './postgres.ts';
+export {
+  freePort,
+  type PrivateKafka,
+  type PrivatePostgres,
+  postgresBinaries,
+  privateKafka,
+  privatePostgres,
+} from './private-servers.ts';
 export { describeWith, describeWithAll, infra } from './requirements.ts';
+export { type ServiceProcess, useServiceProcesses } from './service-process.ts';
 export { openEventStream, type SseEvent } from './sse.ts';

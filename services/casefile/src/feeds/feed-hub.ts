@@ -10,7 +10,14 @@
  */
 import { once } from 'node:events';
 import type { ServerResponse } from 'node:http';
-import type { EventFilter, EventStore, StoredEvent, Subscription } from '@buergerkoffer/shared/event-sourcing';
+import {
+  type EventFilter,
+  type EventStore,
+  type Processor,
+  type ProcessorRegistry,
+  type StoredEvent,
+  startProcessor,
+} from '@buergerkoffer/shared/event-sourcing';
 
 export interface FeedHubOptions {
   readonly heartbeatMs: number;
@@ -222,6 +229,7 @@ export class FeedHub {
   readonly #store: EventStore;
   readonly #options: FeedHubOptions;
   readonly #logger: FeedLogger | undefined;
+  readonly #registry: ProcessorRegistry | undefined;
   readonly #clients = new Set<FeedClient>();
   /** Clients disconnected for being too slow, since start (exported as a metric). */
   overflows = 0;
@@ -229,17 +237,19 @@ export class FeedHub {
   /** Every event after this position is in `#recent` (or was delivered after it). */
   #recentFloor = 0;
   #position = 0;
-  #subscription: Subscription | undefined;
-  #filter: EventFilter | undefined;
-  #failed = false;
-  #stopped = false;
-  #retry: NodeJS.Timeout | undefined;
+  #processor: Processor | undefined;
   readonly #reserved = new Map<string, number>();
 
-  constructor(store: EventStore, options: Partial<FeedHubOptions> = {}, logger?: FeedLogger) {
+  constructor(
+    store: EventStore,
+    options: Partial<FeedHubOptions> = {},
+    logger?: FeedLogger,
+    registry?: ProcessorRegistry,
+  ) {
     this.#store = store;
     this.#options = { ...DEFAULT_FEED_OPTIONS, ...options };
     this.#logger = logger;
+    this.#registry = registry;
   }
 
   /** The position of the last event the hub delivered: where a feed without Last-Event-ID starts. */
@@ -251,9 +261,9 @@ export class FeedHub {
     return this.#clients.size;
   }
 
-  /** Whether the hub follows the store now (false while it waits to subscribe again after a failure). */
+  /** Whether the hub follows the store now (false while it waits to follow again after a failure). */
   get live(): boolean {
-    return this.#subscription !== undefined && !this.#failed;
+    return this.#processor?.healthy ?? false;
   }
 
   /**
@@ -276,59 +286,61 @@ export class FeedHub {
     };
   }
 
+  /**
+   * Follows the store from its head, as a processor (`casefile:feed-hub`) whose checkpoint is the last position
+   * delivered, kept in memory. When following fails (the database restarted, a failover), clients are told to come
+   * back and resume, and the processor follows again from where it was after a growing pause — it never stays
+   * silent with clients connected, and readiness reports it while it keeps failing.
+   */
   async start(filter?: EventFilter): Promise<void> {
-    this.#filter = filter;
     this.#position = await this.#store.headPosition();
     this.#recentFloor = this.#position;
-    await this.#subscribe(0);
+    this.#processor = startProcessor(
+      this.#store,
+      {
+        name: 'casefile:feed-hub',
+        ...(filter ? { filter } : {}),
+        retryMs: this.#options.resubscribeMs,
+        ...(this.#logger ? { log: this.#logger } : {}),
+        ...(this.#registry ? { registry: this.#registry } : {}),
+      },
+      {
+        resumeFrom: () => this.#position,
+        handle: (batch) => {
+          for (const event of batch) this.#deliver(event);
+          return undefined;
+        },
+        onFailure: () => {
+          for (const client of this.#clients) client.overflow();
+        },
+      },
+    );
+    await this.#processor.caughtUp;
+  }
+
+  #deliver(event: StoredEvent): void {
+    if (event.position <= this.#position) return;
+    this.#position = event.position;
+    this.#recent.push(event);
+    if (this.#recent.length > this.#options.recentEvents) {
+      this.#recentFloor = this.#recent.shift()?.position ?? this.#recentFloor;
+    }
+    for (const client of this.#clients) client.offer(event);
   }
 
   /**
-   * Follows the store from the last position delivered. When the subscription fails (the database restarted, a
-   * failover), clients are told to come back and resume, and the hub subscribes again from where it was, after a
-   * growing pause — it never stays silent with clients connected.
+   * Streams `spec`'s events after `from` to `res` (a hijacked response: headers are written here), then live.
+   * A `from` beyond the store's head (an id from before a restore, or from another installation) would silently
+   * skip everything up to it: such a client gets an `event: reset` frame naming the head, and the feed continues
+   * from there — the client reloads what it shows.
    */
-  async #subscribe(attempt: number): Promise<void> {
-    if (this.#stopped) return;
-    const subscription = this.#store.subscribe(
-      { from: this.#position, ...(this.#filter ? { filter: this.#filter } : {}) },
-      (event) => {
-        if (event.position <= this.#position) return;
-        this.#position = event.position;
-        this.#recent.push(event);
-        if (this.#recent.length > this.#options.recentEvents) {
-          this.#recentFloor = this.#recent.shift()?.position ?? this.#recentFloor;
-        }
-        for (const client of this.#clients) client.offer(event);
-      },
-    );
-    this.#subscription = subscription;
-    this.#failed = false;
-    subscription.done.catch((error: unknown) => {
-      if (this.#stopped) return;
-      this.#failed = true;
-      this.#logger?.error(
-        { err: error, attempt },
-        'live feed subscription failed; clients reconnect, subscribing again',
-      );
-      for (const client of this.#clients) client.overflow();
-      const [first, longest] = this.#options.resubscribeMs;
-      const pause = Math.min(longest, first * 2 ** attempt);
-      this.#retry = setTimeout(() => {
-        this.#subscribe(attempt + 1).catch(() => undefined);
-      }, pause);
-      this.#retry.unref();
-    });
-    await subscription.caughtUp;
-  }
-
-  /** Streams `spec`'s events after `from` to `res` (a hijacked response: headers are written here), then live. */
   async connect(
     res: ServerResponse,
     spec: FeedSpec,
     from: number,
     release: () => void = () => undefined,
   ): Promise<void> {
+    const head = from > this.#position ? await this.#store.headPosition().catch(() => this.#position) : from;
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -336,10 +348,21 @@ export class FeedHub {
       'x-accel-buffering': 'no', // nginx: do not buffer the stream
     });
     res.write(`retry: ${this.#options.retryMs}\n: connected at position ${this.#position}\n\n`);
+    let start = from;
+    if (from > head) {
+      start = this.#position;
+      res.write(
+        `id: ${start}\nevent: reset\ndata: ${JSON.stringify({
+          reason: 'Last-Event-ID is beyond the newest event: reload, the feed continues from the head',
+          lastEventId: String(from),
+          head: String(start),
+        })}\n\n`,
+      );
+    }
     const client = new FeedClient(
       res,
       spec,
-      from,
+      start,
       this.#options,
       (ended, overflowed) => {
         this.#clients.delete(ended);
@@ -351,18 +374,16 @@ export class FeedHub {
     this.#clients.add(client);
     release(); // the reservation is now the client itself
     if (!this.live) {
-      client.overflow(); // the hub is between subscriptions: come back shortly
+      client.overflow(); // the hub is between two attempts to follow the store: come back shortly
       return;
     }
     const upTo = this.#position;
-    const fromRing = from >= this.#recentFloor ? this.#recent.filter((event) => event.position <= upTo) : undefined;
+    const fromRing = start >= this.#recentFloor ? this.#recent.filter((event) => event.position <= upTo) : undefined;
     await client.catchUp(upTo, fromRing);
   }
 
   async stop(): Promise<void> {
-    this.#stopped = true;
-    clearTimeout(this.#retry);
     for (const client of this.#clients) client.end();
-    await this.#subscription?.stop();
+    await this.#processor?.stop();
   }
 }

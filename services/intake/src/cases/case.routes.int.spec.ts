@@ -251,7 +251,7 @@ describe('intake cases over HTTP (embedded store)', () => {
       expect(mine[0]?.data).toMatchObject({ caseId, requestedServices: ['id-card', 'registration-certificate'] });
       expect(JSON.stringify(published.map((m) => m.value.toString()))).not.toMatch(/Mustermann|"careLevel"/);
       const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
-      expect(metrics).toMatch(/^intake_relay_lag_events 0$/m);
+      expect(metrics).toMatch(/^processor_lag_events\{processor="relay:intake-case"\} 0$/m);
       expect(metrics).toMatch(/^eventstore_head_position [1-9]\d*$/m);
     });
   });

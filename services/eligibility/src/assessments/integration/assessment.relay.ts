@@ -1,6 +1,12 @@
 /** Domain → integration events of the assessment, on eligibility.assessment.v1, for scheduling to act on. */
 import { ELIGIBILITY_ASSESSMENT_TOPIC, ELIGIBILITY_SOURCE } from '@buergerkoffer/shared/contracts';
-import type { CheckpointStore, EventStore, StoredEvent } from '@buergerkoffer/shared/event-sourcing';
+import type {
+  CheckpointStore,
+  EventStore,
+  ProcessorLogger,
+  ProcessorRegistry,
+  StoredEvent,
+} from '@buergerkoffer/shared/event-sourcing';
 import { type EventBus, type Relay, type RelayRoute, startRelay } from '@buergerkoffer/shared/messaging';
 
 type Data = {
@@ -67,14 +73,23 @@ export function toIntegrationEvents(event: StoredEvent): RelayRoute[] {
   }
 }
 
-export async function startAssessmentRelay(deps: {
-  sealedStore: EventStore;
-  checkpoints: CheckpointStore;
-  bus: EventBus;
-}): Promise<Relay> {
+export async function startAssessmentRelay(
+  deps: {
+    sealedStore: EventStore;
+    checkpoints: CheckpointStore;
+    bus: EventBus;
+  },
+  runtime: { registry?: ProcessorRegistry | undefined; log?: ProcessorLogger | undefined } = {},
+): Promise<Relay> {
   await deps.bus.ensureTopics([{ topic: ELIGIBILITY_ASSESSMENT_TOPIC }]);
   return startRelay(
     { store: deps.sealedStore, checkpoints: deps.checkpoints, bus: deps.bus },
-    { name: 'eligibility-assessment', filter: { streamCategories: ['eligibility'] }, map: toIntegrationEvents },
+    {
+      name: 'eligibility-assessment',
+      filter: { streamCategories: ['eligibility'] },
+      map: toIntegrationEvents,
+      ...(runtime.registry ? { registry: runtime.registry } : {}),
+      ...(runtime.log ? { log: runtime.log } : {}),
+    },
   );
 }

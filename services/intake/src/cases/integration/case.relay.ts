@@ -3,7 +3,13 @@
  * streams (never from a request handler). The relay reads the events as stored: `mobility` stays sealed.
  */
 import { INTAKE_CASE_TOPIC, INTAKE_SOURCE, type IntegrationEvent } from '@buergerkoffer/shared/contracts';
-import type { CheckpointStore, EventStore, StoredEvent } from '@buergerkoffer/shared/event-sourcing';
+import type {
+  CheckpointStore,
+  EventStore,
+  ProcessorLogger,
+  ProcessorRegistry,
+  StoredEvent,
+} from '@buergerkoffer/shared/event-sourcing';
 import { type EventBus, type Relay, type RelayRoute, startRelay } from '@buergerkoffer/shared/messaging';
 
 const route = (event: StoredEvent, type: string, data: unknown): RelayRoute[] => [
@@ -58,15 +64,24 @@ export function toIntegrationEvents(event: StoredEvent): RelayRoute[] {
   }
 }
 
-export async function startCaseRelay(deps: {
-  /** The store as stored (personal fields sealed), not the opening decorator. */
-  sealedStore: EventStore;
-  checkpoints: CheckpointStore;
-  bus: EventBus;
-}): Promise<Relay> {
+export async function startCaseRelay(
+  deps: {
+    /** The store as stored (personal fields sealed), not the opening decorator. */
+    sealedStore: EventStore;
+    checkpoints: CheckpointStore;
+    bus: EventBus;
+  },
+  runtime: { registry?: ProcessorRegistry | undefined; log?: ProcessorLogger | undefined } = {},
+): Promise<Relay> {
   await deps.bus.ensureTopics([{ topic: INTAKE_CASE_TOPIC }]);
   return startRelay(
     { store: deps.sealedStore, checkpoints: deps.checkpoints, bus: deps.bus },
-    { name: 'intake-case', filter: { streamCategories: ['intakeCase'] }, map: toIntegrationEvents },
+    {
+      name: 'intake-case',
+      filter: { streamCategories: ['intakeCase'] },
+      map: toIntegrationEvents,
+      ...(runtime.registry ? { registry: runtime.registry } : {}),
+      ...(runtime.log ? { log: runtime.log } : {}),
+    },
   );
 }
