@@ -46,7 +46,10 @@ function registerHeadMetric(app: FastifyInstance, deps: IntakeDeps): void {
     help: 'Global position of the newest stored event',
     registers: [app.metrics],
     async collect() {
-      this.set(await deps.store.headPosition());
+      // While the store is unreachable the metric is absent, and /metrics still answers (with the failures).
+      this.reset();
+      const head = await deps.store.headPosition().catch(() => undefined);
+      if (head !== undefined) this.set(head);
     },
   });
 }
