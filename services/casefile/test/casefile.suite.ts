@@ -290,6 +290,20 @@ export function casefileSuite(openSql: () => Promise<Sql>) {
       );
     });
 
+    it('answers a resume id beyond the newest event with a reset naming the head, then delivers what follows', async () => {
+      const c = await decidedCase();
+      const head = await fx.store.headPosition();
+      const feed = openFeed(`${fx.url}/events?lastEventId=${head + 5_000}`, await fx.auth('scheduler'));
+      await feed.until(() => feed.events.some((e) => e.event === 'reset'));
+      const reset = feed.events.find((e) => e.event === 'reset');
+      expect(JSON.parse(reset?.data ?? '{}')).toMatchObject({ lastEventId: String(head + 5_000) });
+      // The reset carries the head as its id: a client that reconnects now resumes from there.
+      expect(Number(reset?.id)).toBeGreaterThanOrEqual(head);
+      const next = await c.note('after the reset');
+      await feed.until(() => feed.events.some((e) => e.id === String(next.position)));
+      feed.close();
+    });
+
     it('keeps tenants apart and filters the tenant feed by type and service', async () => {
       const feed = openFeed(
         `${fx.url}/events?services=eligibility&types=NecessityConfirmed,AssessmentPrechecked`,
