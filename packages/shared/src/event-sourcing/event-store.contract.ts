@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { subscribeFromCheckpoint } from './checkpointed-subscription.ts';
+import { startProcessor } from './processor.ts';
 import {
   IdempotencyConflictError,
   InvalidEventError,
@@ -244,11 +244,25 @@ export function eventStoreContract(name: string, open: () => Promise<ContractSub
         const category = freshCategory('sub');
         const subscriberId = `test-${tag()}`;
         const seen: StoredEvent[] = [];
-        const handle = (e: StoredEvent) => void seen.push(e);
         const filter = { streamCategories: [category] };
+        // What every follower of the store is: a processor resuming from its checkpoint.
+        const follow = () =>
+          startProcessor(
+            store,
+            { name: subscriberId, filter },
+            {
+              resumeFrom: async () => (await subject.checkpoints.load(subscriberId)) ?? 0,
+              handle: async (batch) => {
+                seen.push(...batch);
+                const last = batch.at(-1);
+                if (last) await subject.checkpoints.store(subscriberId, last.position);
+                return undefined;
+              },
+            },
+          );
         await store.append(`${category}-1`, [event('H1'), event('H2'), event('H3')]);
 
-        const first = await subscribeFromCheckpoint(store, subject.checkpoints, { subscriberId, filter }, handle);
+        const first = follow();
         await first.caughtUp;
         expect(seen.map((e) => e.type)).toEqual(['H1', 'H2', 'H3']);
         await store.append(`${category}-2`, [event('L1')]);
@@ -257,7 +271,7 @@ export function eventStoreContract(name: string, open: () => Promise<ContractSub
         await first.stop();
 
         await store.append(`${category}-3`, [event('W1'), event('W2')]); // while no subscriber runs
-        const second = await subscribeFromCheckpoint(store, subject.checkpoints, { subscriberId, filter }, handle);
+        const second = follow();
         await second.caughtUp;
         await store.append(`${category}-3`, [event('L4')]);
         await eventually(() => expect(seen.map((e) => e.type).slice(6)).toEqual(['W1', 'W2', 'L4']));

@@ -1,7 +1,6 @@
 // The KurrentDB adapter is its own subpath export (`@buergerkoffer/shared/event-sourcing/kurrentdb`), so only a
 // process configured for KurrentDB loads its client and native bridge.
 export { PollingSubscription } from './catch-up-subscription.ts';
-export { type CheckpointedOptions, subscribeFromCheckpoint } from './checkpointed-subscription.ts';
 export {
   type CommandContext,
   type HandleOptions,
