@@ -4,7 +4,6 @@
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startProcessor } from './processor.ts';
 import {
   IdempotencyConflictError,
   InvalidEventError,
@@ -15,6 +14,7 @@ import {
 } from './errors.ts';
 import { verifyStream } from './hashing.ts';
 import { uuidv7 } from './ids.ts';
+import { startProcessor } from './processor.ts';
 import type { CheckpointStore, EventMetadata, EventStore, EventToAppend, StoredEvent } from './types.ts';
 
 export interface ContractSubject {
