@@ -1,4 +1,5 @@
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { once } from 'node:events';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -66,12 +67,26 @@ describe('the embedded data directory lock', () => {
       const data = join(dir, `race-${trial}`);
       await mkdir(data, { recursive: true });
       await writeFile(join(data, LOCK_FILE), `${await deadPid()}\n`);
-      const startAt = String(Date.now() + 700); // they start spinning together, then all try at once
-      const outcomes = await Promise.all(
-        Array.from({ length: 4 }, () =>
-          promisify(execFile)(process.execPath, [child, data, startAt]).then(({ stdout }) => stdout.trim()),
-        ),
-      );
+      const racers = Array.from({ length: 4 }, () => {
+        const racer = spawn(process.execPath, [child, data], { stdio: ['pipe', 'pipe', 'inherit'] });
+        let out = '';
+        racer.stdout.on('data', (chunk) => {
+          out += String(chunk);
+        });
+        return { racer, lines: () => out.split('\n').filter(Boolean) };
+      });
+      const until = async (check: () => boolean) => {
+        for (const deadline = Date.now() + 60_000; !check(); ) {
+          if (Date.now() > deadline) throw new Error(`racers: ${JSON.stringify(racers.map((r) => r.lines()))}`);
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+      };
+      await until(() => racers.every((r) => r.lines().includes('ready')));
+      for (const { racer } of racers) racer.stdin.write('go\n'); // all at once, each already running
+      await until(() => racers.every((r) => r.lines().length >= 2));
+      const outcomes = racers.map((r) => r.lines()[1]);
+      for (const { racer } of racers) racer.stdin.end();
+      await Promise.all(racers.map(({ racer }) => (racer.exitCode === null ? once(racer, 'exit') : undefined)));
       expect(outcomes.filter((outcome) => outcome === 'acquired')).toHaveLength(1);
       expect(outcomes.filter((outcome) => outcome === 'refused')).toHaveLength(3);
     }

@@ -20,7 +20,7 @@ function start(env: Record<string, string>): { child: ChildProcess; output: () =
   return { child, output: () => output };
 }
 
-async function waitFor<T>(probe: () => T | undefined, timeoutMs = 15_000): Promise<T> {
+async function waitFor<T>(probe: () => T | undefined, timeoutMs = 60_000): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = probe();
@@ -59,7 +59,7 @@ describe('`pnpm start` (the embedded process)', () => {
   it('refuses to start on a bad variable and names it', async () => {
     const { child, output } = start({ PORT: 'eighty' });
     children.push(child);
-    const [code] = await once(child, 'exit');
+    const [code] = await once(child, 'close'); // 'close': after its output has been read, not only after it exited
     expect(code).toBe(78);
     expect(output()).toMatch(/invalid configuration:\s+PORT:/);
   });

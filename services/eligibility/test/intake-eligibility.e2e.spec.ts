@@ -180,11 +180,13 @@ describeWithAll(['postgres', 'kafka'], 'intake and eligibility as separate proce
             );
           },
         );
-        const until = Date.now() + 30_000;
-        while (seen.length < 2 && Date.now() < until) await sleep(50);
+        // At-least-once: after the kill the relay may publish the pre-check again; each distinct event counts once.
+        const distinct = () => [...new Set(seen)];
+        const until = Date.now() + 60_000;
+        while (distinct().length < 2 && Date.now() < until) await sleep(50);
         await reader.stop();
         await bus.close();
-        expect(seen).toEqual(['eligibility.assessment.prechecked.v1:0', 'eligibility.assessment.approved.v1:0']);
+        expect(distinct()).toEqual(['eligibility.assessment.prechecked.v1:0', 'eligibility.assessment.approved.v1:0']);
       } finally {
         await client.end();
       }

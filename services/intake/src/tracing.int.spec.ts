@@ -44,7 +44,9 @@ describe('tracing across intake', () => {
       },
     });
     expect(response.statusCode).toBe(201);
-    for (let i = 0; i < 200 && consumed.length === 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+    for (const deadline = Date.now() + 30_000; consumed.length === 0 && Date.now() < deadline; ) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
     await consumer.stop();
 
     const { caseId } = response.json();

@@ -74,7 +74,7 @@ function tallies(store: PostgresEventStore, sql: Sql) {
   const events = () => store.readAll({ filter: projection.filter, limit: 100_000 });
   const caughtUp = async () => {
     const last = (await events()).at(-1)?.position ?? 0;
-    for (let i = 0; i < 250; i++) {
+    for (const deadline = Date.now() + 60_000; Date.now() < deadline; ) {
       if ((await checkpoint()) >= last) return;
       await new Promise((resolve) => setTimeout(resolve, 20));
     }

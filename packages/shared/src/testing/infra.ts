@@ -58,7 +58,7 @@ export async function containerRuntime(): Promise<{ ok: true } | { ok: false; re
 }
 
 /** Answers when a Kafka broker at `brokers` serves metadata (retrying while it comes up). */
-export async function kafkaAnswers(brokers: string, timeoutMs = 15_000): Promise<void> {
+export async function kafkaAnswers(brokers: string, timeoutMs = 60_000): Promise<void> {
   const kafka = new Kafka({
     clientId: 'infra-probe',
     brokers: brokers.split(','),

@@ -29,11 +29,13 @@ describeWith('kafka', '`pnpm infra:kafka` (infra/kafka/kafka.sh)', () => {
   });
 
   describe('start, start again, stop, stop again', () => {
-    it('starts once, treats a second start as a no-op, stops cleanly, and treats a second stop as a no-op', async () => {
+    it('starts once, treats a second start as a no-op, stops cleanly, and treats a second stop as a no-op', {
+      timeout: 300_000,
+    }, async () => {
       const first = await script('start');
       expect(first.code).toBe(0);
       expect(first.stdout.trim()).toBe(`127.0.0.1:${port}`);
-      await kafkaAnswers(`127.0.0.1:${port}`, 5_000);
+      await kafkaAnswers(`127.0.0.1:${port}`, 60_000);
       const pid = (await readFile(pidFile, 'utf8')).trim();
 
       const second = await script('start');
@@ -53,9 +55,9 @@ describeWith('kafka', '`pnpm infra:kafka` (infra/kafka/kafka.sh)', () => {
   });
 
   describe('a restart on existing storage', () => {
-    it('keeps the formatted storage and answers again', async () => {
+    it('keeps the formatted storage and answers again', { timeout: 300_000 }, async () => {
       expect((await script('start')).code).toBe(0);
-      await kafkaAnswers(`127.0.0.1:${port}`, 5_000);
+      await kafkaAnswers(`127.0.0.1:${port}`, 60_000);
       const log = await readFile(join(kafkaScript, '..', '.kafka', `broker-${port}`, 'broker.log'), 'utf8');
       expect(log.match(/Formatting .*metadata/g)).toHaveLength(1);
     });

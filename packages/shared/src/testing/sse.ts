@@ -83,7 +83,8 @@ export function openEventStream(url: string, headers: Record<string, string>) {
       response?.destroy();
     },
     /** Resolves once `predicate` holds, or rejects after `timeoutMs`. */
-    until: (predicate: () => boolean, timeoutMs = 5_000) =>
+    /** A give-up, not a measure of speed: generous by default (slow machines, PGlite, cold processes). */
+    until: (predicate: () => boolean, timeoutMs = 30_000) =>
       new Promise<void>((resolve, reject) => {
         if (predicate()) return resolve();
         const timer = setTimeout(() => {

@@ -103,7 +103,7 @@ describe('the live feed hub under failure', () => {
     });
     const first = await append(inner, 'during the failure');
     await expect.poll(() => subscriptions, { timeout: 5_000 }).toBe(2);
-    await expect.poll(() => hub.live).toBe(true);
+    await expect.poll(() => hub.live, { timeout: 30_000 }).toBe(true);
     const feed = openEventStream(url, { 'last-event-id': '0' });
     const later = await append(inner, 'after');
     await feed.until(() => feed.events.length >= 2);

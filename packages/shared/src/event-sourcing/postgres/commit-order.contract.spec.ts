@@ -53,7 +53,7 @@ async function interleave(
   });
   await subscription.caughtUp;
 
-  // The slow writer: draws its position, then takes 600 ms to commit.
+  // The slow writer: draws its position, then commits only once the fast writers have done what they can.
   const slow = new pg.Client({ connectionString: url });
   await slow.connect();
   await slow.query('begin');
@@ -66,15 +66,41 @@ async function interleave(
   ).rows;
   // Fast writers start while the slow transaction is open.
   const fast = Promise.all([1, 2, 3].map((i) => store.append(`${category}-fast${i}`, [event(`Fast${i}`)])));
-  await sleep(600);
+  let fastDone = false;
+  void fast.then(() => {
+    fastDone = true;
+  });
+  // With the commit-order lock the fast ones wait for it (three ungranted advisory locks); without it they commit
+  // and the subscription delivers them. Either way, a condition — not a pause — says when to commit the slow one.
+  const probe = new pg.Client({ connectionString: url });
+  await probe.connect();
+  for (const deadline = Date.now() + 60_000; ; ) {
+    if (fastDone && seen.length >= 3) break;
+    const { rows } = await probe.query<{ waiting: string }>(
+      `select count(*) as waiting from pg_locks
+        where locktype = 'advisory' and not granted
+          and database = (select oid from pg_database where datname = current_database())`,
+    );
+    if (Number(rows[0]?.waiting) >= 3) break;
+    if (Date.now() > deadline) throw new Error('the fast writers neither waited nor committed');
+    await sleep(20);
+  }
+  await probe.end();
   await slow.query('commit');
   await slow.end();
   const fastResults = await fast;
 
-  // Give the subscription time to deliver everything it ever will.
-  const deadline = Date.now() + 3_000;
-  while (seen.length < 4 && Date.now() < deadline) await sleep(50);
-  await sleep(300);
+  // A marker after everything: once the subscription delivered it, it has passed every earlier position — what it
+  // has not delivered by then it never will.
+  const marker = await store.append(`${category}-marker`, [event('Marker')]);
+  for (const deadline = Date.now() + 60_000; !seen.some((e) => e.position === marker.position); ) {
+    if (Date.now() > deadline) throw new Error('the subscription never reached the marker');
+    await sleep(20);
+  }
+  seen.splice(
+    seen.findIndex((e) => e.position === marker.position),
+    1,
+  );
   await subscription.stop();
   await store.close();
   return { seen, slowPosition: Number(slowRow?.out_position), fastPositions: fastResults.map((r) => r.position) };

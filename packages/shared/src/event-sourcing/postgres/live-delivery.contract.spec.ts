@@ -12,7 +12,7 @@ import { PostgresEventStore } from './postgres-event-store.ts';
 import { pgliteSql, pgSql } from './sql.ts';
 
 function liveSuite(open: () => Promise<PostgresEventStore>) {
-  it('delivers a new event to a caught-up subscription within a second, long before the fallback poll', async () => {
+  it('delivers a new event to a caught-up subscription by notification, long before the fallback poll', async () => {
     const store = await open();
     const category = freshCategory('live');
     const seen: StoredEvent[] = [];
@@ -23,9 +23,10 @@ function liveSuite(open: () => Promise<PostgresEventStore>) {
     await new Promise((resolve) => setTimeout(resolve, 200)); // the subscription now waits on its wake-up
     const started = Date.now();
     await store.append(`${category}-1`, [event('Live')]);
-    while (seen.length === 0 && Date.now() - started < 5_000) await new Promise((resolve) => setTimeout(resolve, 5));
+    while (seen.length === 0 && Date.now() - started < 30_000) await new Promise((resolve) => setTimeout(resolve, 5));
     expect(seen.map((e) => e.type)).toEqual(['Live']);
-    expect(Date.now() - started).toBeLessThan(1_000);
+    // The fallback poll is 60 s here: a quarter of it still tells a notification from a poll on any machine.
+    expect(Date.now() - started).toBeLessThan(15_000);
     await subscription.stop();
     await store.close();
   });
