@@ -1,9 +1,11 @@
 /**
- * Composition root of the embedded system (`pnpm start`): config → logger → app → listen → graceful shutdown.
+ * Composition root of the embedded system (`pnpm start`): config → logger → process guard → app → listen → graceful
+ * shutdown. The process guard (shared with the standalone services, `guardProcess`): an uncaught exception, or a
+ * failure nobody caught during start-up, is logged and exits 70; later unhandled rejections are logged and counted.
  */
 import { resolve } from 'node:path';
 import { ConfigError, parseConfig } from '@buergerkoffer/shared/config';
-import { onShutdown } from '@buergerkoffer/shared/http';
+import { guardProcess, onShutdown } from '@buergerkoffer/shared/http';
 import { createLogger, startTracing } from '@buergerkoffer/shared/observability';
 import { buildEmbedded } from './app.ts';
 import { configSchema } from './config.ts';
@@ -20,6 +22,7 @@ try {
 
 const tracing = startTracing({ serviceName: 'buergerkoffer-embedded' });
 const logger = createLogger({ service: 'embedded', level: config.LOG_LEVEL });
+const guard = guardProcess(logger, () => tracing.shutdown());
 const dataDir = resolve(config.DATA_DIR);
 let lock: Awaited<ReturnType<typeof lockDataDir>>;
 try {
@@ -39,6 +42,7 @@ onShutdown(logger, 10_000, async () => {
 });
 
 await app.listen({ port: config.PORT, host: config.HOST });
+guard.started();
 const address = app.server.address();
 const port = typeof address === 'object' && address ? address.port : config.PORT;
 const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;

@@ -6,6 +6,7 @@ import { buildService, name, personalData } from './service.ts';
 await runService({
   name,
   title: 'Bürgerkoffer eligibility',
+  usesBus: true,
   defaultPort: 3102,
   build: (deps) => {
     const store = new PersonalDataStore(deps.store, deps.keyStore, personalData);

@@ -7,6 +7,7 @@ import { buildService, name, personalData } from './service.ts';
 await runService({
   name,
   title: 'Bürgerkoffer intake',
+  usesBus: true,
   defaultPort: 3101,
   build: (deps) =>
     buildService({

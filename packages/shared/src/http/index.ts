@@ -27,5 +27,14 @@ export {
   toProblem,
   unauthorized,
 } from './problem.ts';
+export { EXIT_INTERNAL_ERROR, errorFields, guardProcess, type ProcessGuard } from './process-guard.ts';
 export { createHttpApp, type HttpApp, type HttpAppOptions } from './server.ts';
-export { onShutdown, type RuntimeDeps, runService, type ServiceConfig, serviceEnvSchema } from './service-runtime.ts';
+export {
+  type BusRuntimeDeps,
+  onShutdown,
+  type RunServiceOptions,
+  type RuntimeDeps,
+  runService,
+  type ServiceConfig,
+  serviceEnvSchema,
+} from './service-runtime.ts';

@@ -1,7 +1,12 @@
 /**
  * Running one service on its own (distributed mode), the same way for every service: config from the environment
- * (exit 78 naming every bad variable), tracing, logger, the PostgreSQL store and key store, Kafka, the verifier,
- * the HTTP app with readiness and metrics, the service plugin, listen, and a graceful shutdown on SIGTERM/SIGINT.
+ * (exit 78 naming every bad variable), tracing, logger, the process guard (process-guard.ts: an uncaught exception,
+ * or a failure nobody caught during start-up, is logged and exits 70), the PostgreSQL store and key store, Kafka for
+ * a service that uses the bus, the verifier, the HTTP app with readiness and metrics, the service plugin, listen,
+ * and a graceful shutdown on SIGTERM/SIGINT.
+ *
+ * A service that does not use the bus (`usesBus: false`, e.g. casefile) neither needs KAFKA_BROKERS nor connects
+ * to Kafka, and its readiness does not depend on Kafka.
  */
 
 import type { FastifyPluginAsync } from 'fastify';
@@ -18,17 +23,20 @@ import { startTracing } from '../observability/tracing.ts';
 import { parseMasterKey } from '../privacy/crypto.ts';
 import { PostgresKeyStore } from '../privacy/key-store.ts';
 import { LocalKeys, oidcVerifier } from './auth.ts';
+import { guardProcess } from './process-guard.ts';
 import { createHttpApp } from './server.ts';
 
-/** The variables every service reads. */
-export const serviceEnvSchema = (defaultPort: number) =>
+const kafkaBrokers = z.string().min(1, 'comma-separated host:port list');
+
+/** The variables every service reads; KAFKA_BROKERS is required only of a service that uses the bus. */
+export const serviceEnvSchema = (defaultPort: number, { usesBus = true }: { readonly usesBus?: boolean } = {}) =>
   z
     .object({
       PORT: env.port(defaultPort),
       HOST: env.host('0.0.0.0'),
       LOG_LEVEL: env.logLevel(),
       DATABASE_URL: z.string().regex(/^postgres(ql)?:\/\//, 'expected postgres://…'),
-      KAFKA_BROKERS: z.string().min(1, 'comma-separated host:port list'),
+      KAFKA_BROKERS: usesBus ? kafkaBrokers : kafkaBrokers.optional(),
       /** Wraps the data subjects' keys in the shared key store. */
       PD_MASTER_KEY: z
         .string()
@@ -66,9 +74,24 @@ export interface RuntimeDeps {
   readonly checkpoints: CheckpointStore;
   readonly keyStore: PostgresKeyStore;
   readonly masterKey: Buffer;
-  readonly bus: KafkaEventBus;
   readonly now: () => Date;
 }
+
+/** What a service that uses the bus gets as well. */
+export interface BusRuntimeDeps extends RuntimeDeps {
+  readonly bus: KafkaEventBus;
+}
+
+interface ServiceDefinition {
+  readonly name: string;
+  readonly title: string;
+  readonly defaultPort: number;
+}
+
+/** A service says whether it uses the bus; only then is Kafka configured, connected and part of readiness. */
+export type RunServiceOptions =
+  | (ServiceDefinition & { readonly usesBus: true; readonly build: (deps: BusRuntimeDeps) => FastifyPluginAsync })
+  | (ServiceDefinition & { readonly usesBus: false; readonly build: (deps: RuntimeDeps) => FastifyPluginAsync });
 
 /**
  * On SIGTERM or SIGINT: run `close` once, then exit 0; exit 1 if it takes longer than `timeoutMs`.
@@ -88,15 +111,10 @@ export function onShutdown(logger: Logger, timeoutMs: number, close: () => Promi
   process.once('SIGTERM', () => void shutdown('SIGTERM'));
 }
 
-export async function runService(options: {
-  name: string;
-  title: string;
-  defaultPort: number;
-  build: (deps: RuntimeDeps) => FastifyPluginAsync;
-}): Promise<void> {
+export async function runService(options: RunServiceOptions): Promise<void> {
   let config: ServiceConfig;
   try {
-    config = parseConfig(serviceEnvSchema(options.defaultPort), process.env);
+    config = parseConfig(serviceEnvSchema(options.defaultPort, { usesBus: options.usesBus }), process.env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     process.stderr.write(`${error.message}\n`);
@@ -104,15 +122,19 @@ export async function runService(options: {
   }
   const tracing = startTracing({ serviceName: options.name });
   const logger = createLogger({ service: options.name, level: config.LOG_LEVEL });
+  const guard = guardProcess(logger, () => tracing.shutdown());
   const sql = pgSql({ connectionString: config.DATABASE_URL, max: 10 });
   const store = await PostgresEventStore.open(sql);
   const masterKey = parseMasterKey(config.PD_MASTER_KEY);
   const keyStore = await PostgresKeyStore.open(sql, masterKey);
   // A 10 s session: after a crash the group rebalances within seconds, not half a minute.
-  const bus = KafkaEventBus.connect(
-    { brokers: config.KAFKA_BROKERS.split(','), clientId: options.name },
-    { sessionTimeoutMs: 10_000 },
-  );
+  const bus =
+    options.usesBus && config.KAFKA_BROKERS !== undefined
+      ? KafkaEventBus.connect(
+          { brokers: config.KAFKA_BROKERS.split(','), clientId: options.name },
+          { sessionTimeoutMs: 10_000, logger: logger.child({ component: 'kafka' }) },
+        )
+      : undefined;
   const verifier =
     config.AUTH_MODE === 'local'
       ? await LocalKeys.loadOrCreate(config.AUTH_LOCAL_KEY_DIR ?? '.')
@@ -132,7 +154,7 @@ export async function runService(options: {
         () => true,
         () => false,
       ),
-      bus: await bus.isReachable(),
+      ...(bus ? { bus: await bus.isReachable() } : {}),
     }),
   });
   const deps: RuntimeDeps = {
@@ -142,19 +164,24 @@ export async function runService(options: {
     checkpoints: new PostgresCheckpointStore(sql),
     keyStore,
     masterKey,
-    bus,
     now: () => new Date(),
   };
-  await app.register(options.build(deps));
+  if (options.usesBus) {
+    if (!bus) throw new Error('unreachable: KAFKA_BROKERS is required of a service that uses the bus');
+    await app.register(options.build({ ...deps, bus }));
+  } else {
+    await app.register(options.build(deps));
+  }
 
   onShutdown(logger, 15_000, async () => {
     await app.close(); // the service's consumers finish and commit, its relays and projections stop
-    await bus.close();
+    await bus?.close();
     await store.close();
     await tracing.shutdown();
   });
 
   await app.listen({ port: config.PORT, host: config.HOST });
+  guard.started();
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : config.PORT;
   logger.info({ port }, 'listening');

@@ -52,6 +52,19 @@ export interface Consumer {
   readonly ready: Promise<void>;
   /** Stops fetching; waits for a running handler; commits what succeeded, nothing else. */
   stop(): Promise<void>;
+  /**
+   * Whether the consumer itself is failing (it crashed or could not start, and is waiting to start again), for
+   * readiness and metrics. A handler's failures do not count: they are retried and dead-lettered per message.
+   * Optional: an adapter whose consumers cannot fail that way (in-process) may leave it out.
+   */
+  health?(): ConsumerHealth;
+}
+
+export interface ConsumerHealth {
+  /** When the current run of failures began; undefined while the consumer runs (it has joined its group). */
+  readonly failingSince: Date | undefined;
+  /** Failures (crashes and failed starts) since it was subscribed; each one restarted it after a pause. */
+  readonly failures: number;
 }
 
 export interface TopicSpec {
