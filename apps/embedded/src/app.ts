@@ -18,6 +18,8 @@ export const services = [intake, eligibility, scheduling, fieldkit, casefile] as
 export interface EmbeddedDeps {
   logger: Logger;
   dataDir: string;
+  /** How long a processor or consumer may keep failing before /readyz answers 503 (ms, default 30,000). */
+  readinessGraceMs?: number;
 }
 
 /**
@@ -35,6 +37,7 @@ export async function buildEmbedded(deps: EmbeddedDeps) {
     verifier: keys,
     sql: store.sql,
     openapi: { title: 'Bürgerkoffer (embedded)', version: '0.1.0', description: 'Every service under its prefix.' },
+    ...(deps.readinessGraceMs === undefined ? {} : { processorGraceMs: deps.readinessGraceMs }),
     readiness: async () => ({
       eventStore: await store.headPosition().then(
         () => true,

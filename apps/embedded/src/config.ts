@@ -7,6 +7,8 @@ export const configSchema = z.object({
   HOST: env.host('127.0.0.1'),
   DATA_DIR: env.path('.data'),
   LOG_LEVEL: env.logLevel(),
+  /** How long a relay, projection, feed hub or consumer may keep failing before /readyz answers 503 (ms). */
+  READINESS_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
 });
 
 export type Config = z.output<typeof configSchema>;

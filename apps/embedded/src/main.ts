@@ -33,7 +33,7 @@ try {
   process.stderr.write(`${error.message}\n`);
   process.exit(75); // EX_TEMPFAIL: try again once the other process has ended
 }
-const app = await buildEmbedded({ logger, dataDir });
+const app = await buildEmbedded({ logger, dataDir, readinessGraceMs: config.READINESS_GRACE_MS });
 
 onShutdown(logger, 10_000, async () => {
   await app.close();

@@ -9,6 +9,7 @@ import {
   isContractViolation,
   type Relay,
   registerConsumerLagMetric,
+  watchConsumer,
 } from '@buergerkoffer/shared/messaging';
 import type { FastifyPluginAsync } from 'fastify';
 import { assessmentRoutes } from './assessments/assessment.routes.ts';
@@ -36,6 +37,7 @@ export const buildService =
     const running: Processor[] = [];
     let relay: Relay | undefined;
     const registry = app.hasDecorator('processors') ? app.processors : undefined;
+    let unwatch: () => void = () => undefined;
     if (app.hasDecorator('metrics')) {
       registerConsumerLagMetric(app.metrics, deps.bus, [{ groupId: ELIGIBILITY_GROUP, topics: [INTAKE_CASE_TOPIC] }]);
     }
@@ -47,8 +49,10 @@ export const buildService =
         { groupId: ELIGIBILITY_GROUP, topics: [INTAKE_CASE_TOPIC], isPermanent: isContractViolation },
         caseEventsHandler(deps),
       );
+      if (registry) unwatch = watchConsumer(registry, consumer);
     });
     app.addHook('onClose', async () => {
+      unwatch();
       await consumer?.stop();
       await relay?.stop();
       for (const projection of running) await projection.stop();

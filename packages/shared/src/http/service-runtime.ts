@@ -51,6 +51,8 @@ export const serviceEnvSchema = (defaultPort: number, { usesBus = true }: { read
       /** AUTH_MODE=local: the directory holding the signing key (as `pnpm run token` uses with DATA_DIR). */
       AUTH_LOCAL_KEY_DIR: z.string().min(1).optional(),
       RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+      /** How long a relay, projection, feed hub or consumer may keep failing before /readyz answers 503 (ms). */
+      READINESS_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
     })
     .superRefine((config, context) => {
       if (config.AUTH_MODE === 'oidc') {
@@ -149,6 +151,7 @@ export async function runService(options: RunServiceOptions): Promise<void> {
     sql,
     openapi: { title: options.title, version: '0.1.0' },
     rateLimit: { max: config.RATE_LIMIT_PER_MINUTE, timeWindowMs: 60_000 },
+    processorGraceMs: config.READINESS_GRACE_MS,
     readiness: async () => ({
       eventStore: await store.headPosition().then(
         () => true,

@@ -2,6 +2,6 @@ export { backoffMs, DeliveryAbandoned, type DeliveryOutcome, deliver, partitionO
 export { type ConsumedEvent, idempotentHandler, isContractViolation } from './idempotent-consumer.ts';
 export { InProcessEventBus, type InProcessEventBusOptions } from './in-process-event-bus.ts';
 export { KafkaEventBus, type KafkaEventBusOptions } from './kafka-event-bus.ts';
-export { registerConsumerLagMetric } from './metrics.ts';
+export { registerConsumerLagMetric, watchConsumer } from './metrics.ts';
 export { type Relay, type RelayOptions, type RelayRoute, startRelay } from './relay.ts';
 export * from './types.ts';

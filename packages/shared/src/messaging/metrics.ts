@@ -1,6 +1,7 @@
 /** Prometheus: consumer lag per group, read from the bus when scraped. */
 import { Gauge, type Registry } from 'prom-client';
-import type { EventBus } from './types.ts';
+import type { ProcessorRegistry } from '../event-sourcing/processor.ts';
+import type { Consumer, EventBus } from './types.ts';
 
 export function registerConsumerLagMetric(
   registry: Registry,
@@ -17,6 +18,24 @@ export function registerConsumerLagMetric(
         const lag = await bus.consumerLag(consumer.groupId, consumer.topics).catch(() => Number.NaN);
         this.set({ group: consumer.groupId }, lag);
       }
+    },
+  });
+}
+
+/**
+ * A bus consumer watched like a processor (`consumer:<group>` in readiness and the processor metrics), where its
+ * adapter reports its health (Kafka: a consumer that crashed or cannot join and is waiting to start again).
+ * Returns the removal (call it when the consumer stops).
+ */
+export function watchConsumer(registry: ProcessorRegistry, consumer: Consumer): () => void {
+  const health = consumer.health?.bind(consumer);
+  if (!health) return () => undefined;
+  const name = `consumer:${consumer.groupId}`;
+  return registry.add({
+    name,
+    status: () => {
+      const { failingSince, failures } = health();
+      return { name, position: 0, failures, failingSince, lastError: undefined };
     },
   });
 }
