@@ -352,7 +352,7 @@ export class KafkaEventBus implements EventBus {
     let stopping = false;
     let generation = 0;
     let current: KafkaConsumer | undefined;
-    let starting: Promise<void> = Promise.resolve();
+    let starting: Promise<void>;
     let restartTimer: NodeJS.Timeout | undefined;
     let failingSince: Date | undefined;
     let failures = 0;
@@ -384,18 +384,18 @@ export class KafkaEventBus implements EventBus {
         },
         'Kafka consumer failed; starting it again after a pause',
       );
-      this.#options.onConsumerError?.({ groupId, phase, error, failures, failingSince, restartInMs });
+      try {
+        this.#options.onConsumerError?.({ groupId, phase, error, failures, failingSince, restartInMs });
+      } catch {
+        // A failing callback must not stop the restart.
+      }
       // After a crash kafkajs has disconnected it already; after a failed start it may hold connections.
       void failed?.disconnect().catch(() => undefined);
-      restartTimer = setTimeout(() => {
-        restartTimer = undefined;
-        if (!stopping) starting = start();
-      }, restartInMs);
+      restartTimer = setTimeout(restart, restartInMs);
     };
 
-    const start = async (): Promise<void> => {
-      const mine = generation;
-      const consumer = this.#kafka.consumer({
+    const create = (): KafkaConsumer =>
+      this.#kafka.consumer({
         groupId,
         allowAutoTopicCreation: false,
         sessionTimeout: this.#options.sessionTimeoutMs ?? 30_000,
@@ -403,6 +403,9 @@ export class KafkaEventBus implements EventBus {
         // Restarts are ours (`fail`): kafkajs would not restart after an error it deems not retriable.
         retry: { retries: 10, restartOnFailure: async () => false },
       });
+
+    const start = async (consumer: KafkaConsumer): Promise<void> => {
+      const mine = generation;
       current = consumer;
       consumer.on(consumer.events.GROUP_JOIN, () => {
         if (mine !== generation) return;
@@ -417,9 +420,19 @@ export class KafkaEventBus implements EventBus {
         joined();
       });
       consumer.on(consumer.events.CRASH, ({ payload }) => fail(mine, 'crash', payload.error));
+      // Stopped (or given up on) while a step was under way: this consumer must not go on to consume.
+      const abandoned = () => stopping || mine !== generation;
       try {
         await consumer.connect();
+        if (abandoned()) {
+          await consumer.disconnect();
+          return;
+        }
         await consumer.subscribe({ topics: [...options.topics], fromBeginning: options.fromBeginning ?? true });
+        if (abandoned()) {
+          await consumer.disconnect();
+          return;
+        }
         // Resolves once the group is joined (a failed join is reported as a crash), which after a crash waits for
         // the dead member's session to expire: `ready` says when the consumer has joined.
         await consumer.run({
@@ -434,7 +447,18 @@ export class KafkaEventBus implements EventBus {
       }
     };
 
-    starting = start();
+    const restart = () => {
+      restartTimer = undefined;
+      if (stopping) return;
+      try {
+        starting = start(create());
+      } catch (error) {
+        fail(generation, 'start', error);
+      }
+    };
+
+    // The first consumer is created here, so that a configuration kafkajs refuses fails the subscribe itself.
+    starting = start(create());
     const handle: SupervisedConsumer = {
       groupId,
       ready,
