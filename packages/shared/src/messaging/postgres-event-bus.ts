@@ -470,6 +470,8 @@ export class PostgresEventBus implements EventBus {
         continue;
       }
       wake.cancel();
+      // PGlite answers in microtasks: a backlog worked off without a pause would keep timers and I/O (HTTP) waiting.
+      await new Promise((resolve) => setImmediate(resolve));
       for (const row of rows) {
         if (!owns()) return;
         const offset = Number(row.offset);
