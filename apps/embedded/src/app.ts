@@ -7,7 +7,7 @@ import * as intake from '@buergerkoffer/intake/service';
 import * as scheduling from '@buergerkoffer/scheduling/service';
 import { PostgresEventStore } from '@buergerkoffer/shared/event-sourcing';
 import { createHttpApp, LocalKeys } from '@buergerkoffer/shared/http';
-import { InProcessEventBus } from '@buergerkoffer/shared/messaging';
+import { PostgresEventBus } from '@buergerkoffer/shared/messaging';
 import { type Logger, withStoreMetrics } from '@buergerkoffer/shared/observability';
 import { PostgresKeyStore } from '@buergerkoffer/shared/privacy';
 import { loadOrCreateMasterKey } from './master-key.ts';
@@ -31,7 +31,10 @@ export async function buildEmbedded(deps: EmbeddedDeps) {
   await mkdir(deps.dataDir, { recursive: true });
   const store = await PostgresEventStore.embedded(join(deps.dataDir, 'eventstore'));
   const keys = await LocalKeys.loadOrCreate(deps.dataDir);
-  const bus = new InProcessEventBus();
+  // The bus in the same embedded database: what was published and not yet handled survives a restart.
+  const bus = await PostgresEventBus.open(store.sql, {
+    onError: (error, where) => deps.logger.warn({ err: error, ...where }, 'event bus operation failed, retrying'),
+  });
   const app = await createHttpApp({
     logger: deps.logger,
     verifier: keys,

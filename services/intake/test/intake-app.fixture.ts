@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PostgresCheckpointStore, PostgresEventStore, pgliteSql } from '@buergerkoffer/shared/event-sourcing';
 import { createHttpApp, LocalKeys, type Role } from '@buergerkoffer/shared/http';
-import { InProcessEventBus } from '@buergerkoffer/shared/messaging';
+import { PostgresEventBus } from '@buergerkoffer/shared/messaging';
 import { createLogger } from '@buergerkoffer/shared/observability';
 import { PersonalDataStore, PostgresKeyStore } from '@buergerkoffer/shared/privacy';
 import { PGlite } from '@electric-sql/pglite';
@@ -16,7 +16,7 @@ export async function intakeApp() {
   const keys = await LocalKeys.loadOrCreate(dir);
   const sql = pgliteSql(await PGlite.create());
   const store = await PostgresEventStore.open(sql);
-  const bus = new InProcessEventBus();
+  const bus = await PostgresEventBus.open(sql);
   const app = await createHttpApp({
     logger: createLogger({ service: 'intake', level: 'silent' }),
     verifier: keys,

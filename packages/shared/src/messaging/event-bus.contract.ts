@@ -1,6 +1,6 @@
 /**
- * The one contract every EventBus adapter passes (in-process always, Kafka on the real broker). Each test uses
- * topics and groups of its own.
+ * The one contract every EventBus adapter passes (the embedded bus on PGlite and on the PostgreSQL server, Kafka on
+ * the real broker). Each test uses topics and groups of its own.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

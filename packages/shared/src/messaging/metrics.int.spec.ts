@@ -1,11 +1,14 @@
+import { PGlite } from '@electric-sql/pglite';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
-import { InProcessEventBus } from './in-process-event-bus.ts';
+import { pgliteSql } from '../event-sourcing/postgres/sql.ts';
 import { registerConsumerLagMetric } from './metrics.ts';
+import { PostgresEventBus } from './postgres-event-bus.ts';
 
 describe('the consumer-lag metric', () => {
   it('reports each group’s uncommitted messages when scraped', async () => {
-    const bus = new InProcessEventBus();
+    const sql = pgliteSql(await PGlite.create());
+    const bus = await PostgresEventBus.open(sql);
     await bus.ensureTopics([{ topic: 'intake.case.v1', partitions: 2 }]);
     const registry = new Registry();
     registerConsumerLagMetric(registry, bus, [{ groupId: 'eligibility', topics: ['intake.case.v1'] }]);
@@ -16,5 +19,6 @@ describe('the consumer-lag metric', () => {
     ]);
     expect(await registry.metrics()).toMatch(/^messaging_consumer_lag_messages\{group="eligibility"\} 3$/m);
     await bus.close();
+    await sql.close();
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The relay after a crash, and consumers under duplicate delivery — on the in-process bus and on the real Kafka
+ * The relay after a crash, and consumers under duplicate delivery — on the embedded bus (PGlite) and on the real Kafka
  * broker. Each protection is also shown missing (a control) to prove the test would notice.
  */
 import { randomBytes } from 'node:crypto';
@@ -19,8 +19,8 @@ import { PersonalDataStore } from '../privacy/personal-data-store.ts';
 import { describeWith } from '../testing/requirements.ts';
 import { waitFor } from './event-bus.contract.ts';
 import { idempotentHandler, isContractViolation } from './idempotent-consumer.ts';
-import { InProcessEventBus } from './in-process-event-bus.ts';
 import { KafkaEventBus } from './kafka-event-bus.ts';
+import { PostgresEventBus } from './postgres-event-bus.ts';
 import { startRelay } from './relay.ts';
 import type { EventBus, IncomingMessage } from './types.ts';
 
@@ -289,7 +289,9 @@ function relaySuite(name: string, openBus: () => Promise<EventBus>) {
   });
 }
 
-relaySuite('the in-process bus', async () => new InProcessEventBus());
+relaySuite('the embedded bus (PGlite)', async () =>
+  PostgresEventBus.open(pgliteSql(await PGlite.create()), { ownsConnection: true }),
+);
 
 describeWith('kafka', 'relay and consumers with Kafka', (brokers) => {
   relaySuite('the real Kafka broker', async () =>

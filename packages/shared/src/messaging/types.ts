@@ -1,6 +1,6 @@
 /**
  * The EventBus port: how services exchange integration events. Adapters: Kafka (kafkajs) for the distributed mode,
- * in-process for the embedded mode. Both keep the same guarantees:
+ * the embedded database (PostgresEventBus, on PGlite) for the embedded mode. Both keep the same guarantees:
  * - order per key: messages with one key (the case id) go to one partition and are handled one after another;
  * - an offset is committed only after its handler succeeded (or the message went to the dead-letter topic);
  * - a failing handler is retried with exponential backoff, a bounded number of times; then the message goes to

@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import { fromKafkaRecord, INTAKE_CASE_TOPIC, intakeCaseContracts } from '@buergerkoffer/shared/contracts';
 import { PostgresCheckpointStore, PostgresEventStore, pgliteSql } from '@buergerkoffer/shared/event-sourcing';
 import { createHttpApp, type HttpApp, LocalKeys, type Role } from '@buergerkoffer/shared/http';
-import { type IncomingMessage, InProcessEventBus } from '@buergerkoffer/shared/messaging';
+import { type IncomingMessage, PostgresEventBus } from '@buergerkoffer/shared/messaging';
 import { createLogger } from '@buergerkoffer/shared/observability';
 import { PersonalDataStore, PostgresKeyStore } from '@buergerkoffer/shared/privacy';
 import { PGlite } from '@electric-sql/pglite';
@@ -33,7 +33,7 @@ describe('intake cases over HTTP (embedded store)', () => {
   let dir: string;
   let sql: ReturnType<typeof pgliteSql>;
   const logLines: string[] = [];
-  let bus: InProcessEventBus;
+  let bus: PostgresEventBus;
   const published: IncomingMessage[] = [];
   const token = (role: Role, tenantId = 'bochum') => keys.sign({ subject: `${role}-1`, tenantId, roles: [role] });
   const auth = async (role: Role = 'intake-agent', tenantId = 'bochum') => ({
@@ -45,7 +45,7 @@ describe('intake cases over HTTP (embedded store)', () => {
     keys = await LocalKeys.loadOrCreate(dir);
     sql = pgliteSql(await PGlite.create());
     const store = await PostgresEventStore.open(sql);
-    bus = new InProcessEventBus();
+    bus = await PostgresEventBus.open(sql);
     await bus.ensureTopics([{ topic: INTAKE_CASE_TOPIC }]);
     const reader = await bus.subscribe({ groupId: 'test-reader', topics: [INTAKE_CASE_TOPIC] }, async (m) => {
       published.push(m);
