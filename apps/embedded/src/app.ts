@@ -12,12 +12,15 @@ import { type Logger, withStoreMetrics } from '@buergerkoffer/shared/observabili
 import { PostgresKeyStore } from '@buergerkoffer/shared/privacy';
 import { loadOrCreateMasterKey } from './master-key.ts';
 import { eligibilityDeps, intakeDeps, type SystemParts } from './service-deps.ts';
+import { type TestFault, withTestFault } from './test-fault.ts';
 
 export const services = [intake, eligibility, scheduling, fieldkit, casefile] as const;
 
 export interface EmbeddedDeps {
   logger: Logger;
   dataDir: string;
+  /** A test fault hook (test-fault.ts); undefined outside tests. */
+  testFault?: TestFault | undefined;
 }
 
 /**
@@ -57,7 +60,8 @@ export async function buildEmbedded(deps: EmbeddedDeps) {
   const keyStore = await PostgresKeyStore.open(store.sql, masterKey);
   const now = () => new Date();
   const parts: SystemParts = { store: measured, sql: store.sql, keyStore, masterKey, now };
-  await app.register(intake.buildService(intakeDeps(parts, bus)), { prefix: '/intake' });
+  const intakeParts = { ...parts, store: withTestFault(measured, deps.testFault) };
+  await app.register(intake.buildService(intakeDeps(intakeParts, bus)), { prefix: '/intake' });
   await app.register(eligibility.buildService(eligibilityDeps(parts, bus)), { prefix: '/eligibility' });
   await app.register(casefile.buildService({ store: measured, keyStore, sql: store.sql, now }), {
     prefix: '/casefile',

@@ -1,5 +1,6 @@
 import { env } from '@buergerkoffer/shared/config';
 import { z } from 'zod';
+import { TEST_FAULTS } from './test-fault.ts';
 
 /** The embedded system's configuration; nothing else reads process.env. */
 export const configSchema = z.object({
@@ -7,6 +8,8 @@ export const configSchema = z.object({
   HOST: env.host('127.0.0.1'),
   DATA_DIR: env.path('.data'),
   LOG_LEVEL: env.logLevel(),
+  /** A test fault hook (test-fault.ts); never set it outside a test. */
+  BK_TEST_FAULT: z.enum(TEST_FAULTS).optional(),
 });
 
 export type Config = z.output<typeof configSchema>;
