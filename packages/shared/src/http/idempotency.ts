@@ -4,8 +4,8 @@
  * still running under the key is a 409 `request-in-progress` with `Retry-After`. Keys are scoped by tenant and caller
  * and kept 24 hours. A 5xx answer is not kept, so the client may retry it.
  *
- * A running request holds its key on a lease (`lease_until`, 6 s by default) that it renews while it runs (every
- * third of the lease). A process that dies stops renewing: a retry of the same request takes the key over once the
+ * A running request holds its key on a lease (`lease_until`, 6 s by default) that its process renews while it runs
+ * (every third of the lease, one statement for all the keys the process holds). A process that dies stops renewing: a retry of the same request takes the key over once the
  * lease has run out — seconds after a crash, not minutes — and runs it again. Handlers therefore make a repeat find
  * what the first run stored (deterministic ids from the key), as a takeover may also meet a run that was only slow.
  * All times are the database's clock, so instances with skewed clocks agree on who holds a key.
@@ -35,7 +35,8 @@ create table if not exists http_idempotency (
   primary key (tenant_id, subject, key)
 );
 alter table http_idempotency add column if not exists owner text;
-alter table http_idempotency add column if not exists lease_until timestamptz`;
+alter table http_idempotency add column if not exists lease_until timestamptz;
+create index if not exists http_idempotency_running on http_idempotency (owner) where state = 'in-progress'`;
 
 const LEASE_END = `coalesce(http_idempotency.lease_until, http_idempotency.created_at + interval '2 minutes')`;
 const KEPT_HEADERS = ['content-type', 'location', 'etag'] as const;
@@ -68,41 +69,42 @@ export async function registerIdempotency(
 ): Promise<void> {
   await ensureSchema(sql, SCHEMA);
   const leaseMs = options.leaseMs ?? 6_000;
-  const renewals = new WeakMap<FastifyRequest, () => void>();
   let requests = 0;
-
   const hashOf = (request: FastifyRequest) =>
     createHash('sha256')
       .update(`${request.method} ${request.url}\n${canonicalJson(request.body ?? null)}`)
       .digest('hex');
 
-  /** Extends the lease every third of it until stopped (one renewal at a time; never keeps the process alive). */
-  const renewWhileRunning = (request: FastifyRequest, held: Held) => {
-    const started = Date.now();
-    let timer: NodeJS.Timeout | undefined;
-    let stopped = false;
-    const next = () => {
-      if (stopped || Date.now() - started > MAX_RENEWING_MS) return;
-      timer = setTimeout(async () => {
-        try {
-          await sql.query(
-            `update http_idempotency set lease_until = now() + make_interval(secs => $5::double precision / 1000)
-              where tenant_id = $1 and subject = $2 and key = $3 and owner = $4 and state = 'in-progress'`,
-            [held.tenantId, held.subject, held.key, held.owner, leaseMs],
-          );
-        } catch (error) {
-          request.log.warn({ err: error }, 'idempotency lease not renewed');
-        }
-        next();
-      }, leaseMs / 3);
-      timer.unref();
-    };
-    next();
-    renewals.set(request, () => {
-      stopped = true;
-      clearTimeout(timer);
-    });
+  // The runs holding a key in this process (owner → when it started), renewed together: one statement every third
+  // of the lease however many requests run, so a burst of slow requests does not add load as it waits.
+  const running = new Map<string, number>();
+  let renewal: NodeJS.Timeout | undefined;
+  const renewAll = async () => {
+    renewal = undefined;
+    const now = Date.now();
+    for (const [owner, started] of running) if (now - started > MAX_RENEWING_MS) running.delete(owner);
+    if (running.size > 0) {
+      try {
+        await sql.query(
+          `update http_idempotency set lease_until = now() + make_interval(secs => $2::double precision / 1000)
+            where owner = any($1::text[]) and state = 'in-progress'`,
+          [[...running.keys()], leaseMs],
+        );
+      } catch (error) {
+        app.log.warn({ err: error }, 'idempotency leases not renewed');
+      }
+    }
+    scheduleRenewal();
   };
+  const scheduleRenewal = () => {
+    if (renewal !== undefined || running.size === 0) return;
+    renewal = setTimeout(renewAll, leaseMs / 3);
+    renewal.unref();
+  };
+  app.addHook('onClose', async () => {
+    running.clear();
+    clearTimeout(renewal);
+  });
 
   app.addHook('preHandler', async (request, reply) => {
     const key = request.headers['idempotency-key'];
@@ -135,7 +137,8 @@ export async function registerIdempotency(
     );
     if (taken.length > 0) {
       request.idempotency = held;
-      renewWhileRunning(request, held);
+      running.set(held.owner, Date.now());
+      scheduleRenewal();
       return;
     }
     const [row] = await sql.query<{
@@ -171,8 +174,7 @@ export async function registerIdempotency(
     const held = request.idempotency;
     if (!held) return payload;
     request.idempotency = undefined;
-    renewals.get(request)?.();
-    renewals.delete(request);
+    running.delete(held.owner);
     const scope = [held.tenantId, held.subject, held.key, held.owner];
     if (reply.statusCode >= 500) {
       await sql.query(
