@@ -12,6 +12,7 @@ import { type Logger, withStoreMetrics } from '@buergerkoffer/shared/observabili
 import { PostgresKeyStore } from '@buergerkoffer/shared/privacy';
 import { loadOrCreateMasterKey } from './master-key.ts';
 import { eligibilityDeps, intakeDeps, type SystemParts } from './service-deps.ts';
+import { type TestFault, withTestFault } from './test-fault.ts';
 
 export const services = [intake, eligibility, scheduling, fieldkit, casefile] as const;
 
@@ -20,6 +21,8 @@ export interface EmbeddedDeps {
   dataDir: string;
   /** How long a processor or consumer may keep failing before /readyz answers 503 (ms, default 30,000). */
   readinessGraceMs?: number;
+  /** A test fault hook (test-fault.ts); undefined outside tests. */
+  testFault?: TestFault | undefined;
 }
 
 /**
@@ -63,7 +66,8 @@ export async function buildEmbedded(deps: EmbeddedDeps) {
   const keyStore = await PostgresKeyStore.open(store.sql, masterKey);
   const now = () => new Date();
   const parts: SystemParts = { store: measured, sql: store.sql, keyStore, masterKey, now };
-  await app.register(intake.buildService(intakeDeps(parts, bus)), { prefix: '/intake' });
+  const intakeParts = { ...parts, store: withTestFault(measured, deps.testFault) };
+  await app.register(intake.buildService(intakeDeps(intakeParts, bus)), { prefix: '/intake' });
   await app.register(eligibility.buildService(eligibilityDeps(parts, bus)), { prefix: '/eligibility' });
   await app.register(casefile.buildService({ store: measured, keyStore, sql: store.sql, now }), {
     prefix: '/casefile',

@@ -1,5 +1,6 @@
 import { env } from '@buergerkoffer/shared/config';
 import { z } from 'zod';
+import { TEST_FAULTS } from './test-fault.ts';
 
 /** The embedded system's configuration; nothing else reads process.env. */
 export const configSchema = z.object({
@@ -9,6 +10,8 @@ export const configSchema = z.object({
   LOG_LEVEL: env.logLevel(),
   /** How long a relay, projection, feed hub or consumer may keep failing before /readyz answers 503 (ms). */
   READINESS_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
+  /** A test fault hook (test-fault.ts); never set it outside a test. */
+  BK_TEST_FAULT: z.enum(TEST_FAULTS).optional(),
 });
 
 export type Config = z.output<typeof configSchema>;

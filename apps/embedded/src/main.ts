@@ -33,7 +33,13 @@ try {
   process.stderr.write(`${error.message}\n`);
   process.exit(75); // EX_TEMPFAIL: try again once the other process has ended
 }
-const app = await buildEmbedded({ logger, dataDir, readinessGraceMs: config.READINESS_GRACE_MS });
+if (config.BK_TEST_FAULT) logger.warn({ fault: config.BK_TEST_FAULT }, 'test fault hook armed');
+const app = await buildEmbedded({
+  logger,
+  dataDir,
+  readinessGraceMs: config.READINESS_GRACE_MS,
+  testFault: config.BK_TEST_FAULT,
+});
 
 onShutdown(logger, 10_000, async () => {
   await app.close();

@@ -1,17 +1,26 @@
 /**
  * `Idempotency-Key` on POST: the same key with the same request answers what the first request answered (status,
  * Location, ETag, body — marked `Idempotent-Replayed: true`); the same key with another request is a 409; a request
- * still running under the key is a 409 too (retry later; after two minutes it counts as abandoned, e.g. by a crash).
- * Keys are scoped by tenant and caller and kept 24 hours.
- * A 5xx answer is not kept, so the client may retry it.
+ * still running under the key is a 409 `request-in-progress` with `Retry-After`. Keys are scoped by tenant and caller
+ * and kept 24 hours. A 5xx answer is not kept, so the client may retry it.
+ *
+ * A running request holds its key on a lease (`lease_until`, 6 s by default) that its process renews while it runs
+ * (every third of the lease, one statement for all the keys the process holds). A process that dies stops renewing: a retry of the same request takes the key over once the
+ * lease has run out — seconds after a crash, not minutes — and runs it again. Handlers therefore make a repeat find
+ * what the first run stored (deterministic ids from the key), as a takeover may also meet a run that was only slow.
+ * All times are the database's clock, so instances with skewed clocks agree on who holds a key.
+ *
+ * What is kept: the request's hash (never the request), and the answer's status, three headers and body — so an
+ * endpoint whose answer holds personal data keeps it here for 24 hours (the case-change routes answer the case).
  */
-import { createHash } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { canonicalJson } from '../event-sourcing/hashing.ts';
 import { ensureSchema } from '../event-sourcing/postgres/migrations.ts';
 import type { Sql } from '../event-sourcing/postgres/sql.ts';
 import { HttpProblem } from './problem.ts';
 
+// `owner` names the run holding the key; rows from before leases have none and count as held for two minutes.
 const SCHEMA = `
 create table if not exists http_idempotency (
   tenant_id    text not null,
@@ -24,24 +33,78 @@ create table if not exists http_idempotency (
   body         text,
   created_at   timestamptz not null default now(),
   primary key (tenant_id, subject, key)
-)`;
+);
+alter table http_idempotency add column if not exists owner text;
+alter table http_idempotency add column if not exists lease_until timestamptz;
+create index if not exists http_idempotency_running on http_idempotency (owner) where state = 'in-progress'`;
 
+const LEASE_END = `coalesce(http_idempotency.lease_until, http_idempotency.created_at + interval '2 minutes')`;
 const KEPT_HEADERS = ['content-type', 'location', 'etag'] as const;
+/** A run renews its lease for at most this long; a request running longer is treated as dead. */
+const MAX_RENEWING_MS = 10 * 60_000;
+
+export interface IdempotencyOptions {
+  /** How long a running request holds its key without renewing it (default 6 s). */
+  readonly leaseMs?: number;
+}
+
+interface Held {
+  readonly tenantId: string;
+  readonly subject: string;
+  readonly key: string;
+  /** This run's id: only the run holding the key renews or completes it. */
+  readonly owner: string;
+}
 
 declare module 'fastify' {
   interface FastifyRequest {
-    idempotency?: { tenantId: string; subject: string; key: string };
+    idempotency?: Held;
   }
 }
 
-export async function registerIdempotency(app: FastifyInstance, sql: Sql): Promise<void> {
+export async function registerIdempotency(
+  app: FastifyInstance,
+  sql: Sql,
+  options: IdempotencyOptions = {},
+): Promise<void> {
   await ensureSchema(sql, SCHEMA);
+  const leaseMs = options.leaseMs ?? 6_000;
   let requests = 0;
-
   const hashOf = (request: FastifyRequest) =>
     createHash('sha256')
       .update(`${request.method} ${request.url}\n${canonicalJson(request.body ?? null)}`)
       .digest('hex');
+
+  // The runs holding a key in this process (owner → when it started), renewed together: one statement every third
+  // of the lease however many requests run, so a burst of slow requests does not add load as it waits.
+  const running = new Map<string, number>();
+  let renewal: NodeJS.Timeout | undefined;
+  const renewAll = async () => {
+    renewal = undefined;
+    const now = Date.now();
+    for (const [owner, started] of running) if (now - started > MAX_RENEWING_MS) running.delete(owner);
+    if (running.size > 0) {
+      try {
+        await sql.query(
+          `update http_idempotency set lease_until = now() + make_interval(secs => $2::double precision / 1000)
+            where owner = any($1::text[]) and state = 'in-progress'`,
+          [[...running.keys()], leaseMs],
+        );
+      } catch (error) {
+        app.log.warn({ err: error }, 'idempotency leases not renewed');
+      }
+    }
+    scheduleRenewal();
+  };
+  const scheduleRenewal = () => {
+    if (renewal !== undefined || running.size === 0) return;
+    renewal = setTimeout(renewAll, leaseMs / 3);
+    renewal.unref();
+  };
+  app.addHook('onClose', async () => {
+    running.clear();
+    clearTimeout(renewal);
+  });
 
   app.addHook('preHandler', async (request, reply) => {
     const key = request.headers['idempotency-key'];
@@ -51,22 +114,31 @@ export async function registerIdempotency(app: FastifyInstance, sql: Sql): Promi
         errors: [{ field: 'headers.idempotency-key', message: 'must be 1–200 characters' }],
       });
     }
-    const scope = { tenantId: request.principal.tenantId, subject: request.principal.subject, key };
+    const held: Held = {
+      tenantId: request.principal.tenantId,
+      subject: request.principal.subject,
+      key,
+      owner: randomUUID(),
+    };
     const hash = hashOf(request);
     if (++requests % 200 === 0) {
       await sql.query(`delete from http_idempotency where created_at < now() - interval '24 hours'`);
     }
-    // A request still 'in progress' after two minutes died with its process: the key may be used again.
-    const inserted = await sql.query(
-      `insert into http_idempotency (tenant_id, subject, key, request_hash, state) values ($1, $2, $3, $4, 'in-progress')
+    // New, or taken over: the same request whose run let its lease run out (it died with its process).
+    const taken = await sql.query(
+      `insert into http_idempotency (tenant_id, subject, key, request_hash, state, owner, lease_until)
+       values ($1, $2, $3, $4, 'in-progress', $5, now() + make_interval(secs => $6::double precision / 1000))
        on conflict (tenant_id, subject, key) do update
-         set request_hash = excluded.request_hash, state = 'in-progress', created_at = now()
-         where http_idempotency.state = 'in-progress' and http_idempotency.created_at < now() - interval '2 minutes'
+         set owner = excluded.owner, lease_until = excluded.lease_until, created_at = now()
+         where http_idempotency.state = 'in-progress' and http_idempotency.request_hash = excluded.request_hash
+           and ${LEASE_END} < now()
        returning key`,
-      [scope.tenantId, scope.subject, key, hash],
+      [held.tenantId, held.subject, key, hash, held.owner, leaseMs],
     );
-    if (inserted.length > 0) {
-      request.idempotency = scope;
+    if (taken.length > 0) {
+      request.idempotency = held;
+      running.set(held.owner, Date.now());
+      scheduleRenewal();
       return;
     }
     const [row] = await sql.query<{
@@ -75,15 +147,20 @@ export async function registerIdempotency(app: FastifyInstance, sql: Sql): Promi
       status: number | null;
       headers: Record<string, string> | null;
       body: string | null;
+      lease_left: number | string | null;
     }>(
-      'select request_hash, state, status, headers, body from http_idempotency where tenant_id = $1 and subject = $2 and key = $3',
-      [scope.tenantId, scope.subject, key],
+      `select request_hash, state, status, headers, body,
+              extract(epoch from ${LEASE_END} - now()) as lease_left
+         from http_idempotency where tenant_id = $1 and subject = $2 and key = $3`,
+      [held.tenantId, held.subject, key],
     );
     if (!row) return; // expired between the two statements: handle as new
     if (row.request_hash !== hash) {
       throw new HttpProblem(409, 'idempotency-key-reused', 'this Idempotency-Key was used for a different request');
     }
     if (row.state !== 'done') {
+      // When the holder's lease runs out, unless it renews it: a retry then may take the key over.
+      reply.header('retry-after', String(Math.max(1, Math.ceil(Number(row.lease_left ?? 0)))));
       throw new HttpProblem(409, 'request-in-progress', 'a request with this Idempotency-Key is still running');
     }
     for (const [name, value] of Object.entries(row.headers ?? {})) reply.header(name, value);
@@ -94,15 +171,16 @@ export async function registerIdempotency(app: FastifyInstance, sql: Sql): Promi
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
-    const scope = request.idempotency;
-    if (!scope) return payload;
+    const held = request.idempotency;
+    if (!held) return payload;
     request.idempotency = undefined;
+    running.delete(held.owner);
+    const scope = [held.tenantId, held.subject, held.key, held.owner];
     if (reply.statusCode >= 500) {
-      await sql.query('delete from http_idempotency where tenant_id = $1 and subject = $2 and key = $3', [
-        scope.tenantId,
-        scope.subject,
-        scope.key,
-      ]);
+      await sql.query(
+        'delete from http_idempotency where tenant_id = $1 and subject = $2 and key = $3 and owner = $4',
+        scope,
+      );
       return payload;
     }
     const headers: Record<string, string> = {};
@@ -110,13 +188,12 @@ export async function registerIdempotency(app: FastifyInstance, sql: Sql): Promi
       const value = reply.getHeader(name);
       if (value !== undefined) headers[name] = String(value);
     }
+    // Only the run holding the key completes it (a run overtaken by a retry leaves the answer to that retry).
     await sql.query(
-      `update http_idempotency set state = 'done', status = $4, headers = $5::jsonb, body = $6
-        where tenant_id = $1 and subject = $2 and key = $3`,
+      `update http_idempotency set state = 'done', status = $5, headers = $6::jsonb, body = $7
+        where tenant_id = $1 and subject = $2 and key = $3 and owner = $4`,
       [
-        scope.tenantId,
-        scope.subject,
-        scope.key,
+        ...scope,
         reply.statusCode,
         JSON.stringify(headers),
         typeof payload === 'string' ? payload : String(payload ?? ''),

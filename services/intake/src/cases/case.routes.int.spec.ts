@@ -75,7 +75,7 @@ describe('intake cases over HTTP (embedded store)', () => {
       }),
     );
     await app.ready();
-  });
+  }, 60_000); // PGlite takes its time to start on a busy machine
   afterAll(async () => {
     await app.close();
     await bus.close();
@@ -101,6 +101,32 @@ describe('intake cases over HTTP (embedded store)', () => {
       const again = await open(request, { 'idempotency-key': 'req-1' });
       expect(again.json()).toEqual(first.json());
       expect(again.headers['idempotent-replayed']).toBe('true');
+    });
+
+    it('derives the case from the key: a retry whose idempotency record is gone (a crash) finds the same case', async () => {
+      const first = await open(request, { 'idempotency-key': 'req-crash' });
+      await sql.query(`delete from http_idempotency where key = 'req-crash'`);
+      const retry = await open(request, { 'idempotency-key': 'req-crash' });
+      expect(retry.statusCode).toBe(201);
+      expect(retry.headers['idempotent-replayed']).toBeUndefined();
+      expect(retry.json()).toEqual(first.json());
+      // Another caller's key of the same name is another case.
+      const other = await app.inject({
+        method: 'POST',
+        url: '/cases',
+        headers: {
+          authorization: `Bearer ${await keys.sign({ subject: 'intake-agent-2', tenantId: 'bochum', roles: ['intake-agent'] })}`,
+          'idempotency-key': 'req-crash',
+        },
+        payload: request,
+      });
+      expect(other.json().caseId).not.toBe(first.json().caseId);
+    });
+
+    it('keeps no personal data with the key: the stored answer is the case id, reference and status', async () => {
+      await open(request, { 'idempotency-key': 'req-stored' });
+      const [row] = await sql.query<{ body: string }>(`select body from http_idempotency where key = 'req-stored'`);
+      expect(Object.keys(JSON.parse(row?.body ?? '{}')).sort()).toEqual(['caseId', 'reference', 'status']);
     });
 
     it('answers 400 naming each bad field: unknown or repeated services, a bad date, a third party', async () => {
