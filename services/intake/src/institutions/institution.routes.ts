@@ -7,8 +7,8 @@
  * Up to 60 residents are opened one after another, and each case sets off work elsewhere in the process (relays,
  * projections, the pre-check). In the embedded system the store runs on this thread and answers without ever going
  * back to the event loop, so the whole request once held the loop for seconds — every tenant's requests, health
- * checks included, waited. The route hands the loop back before each resident: what one turn holds is one resident
- * and what it sets off.
+ * checks included, waited. The route hands the loop back before each resident, and after each of a case's appends
+ * (see TurnTakingStore): what one turn holds is one step of one resident and what that step set off.
  */
 
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -31,6 +31,7 @@ import { openCase } from '../cases/open-case.ts';
 import type { InstitutionCommand } from './institution.commands.ts';
 import { institutionDecider, toInstitutionStreamName } from './institution.decider.ts';
 import { type InstitutionEvent, institutionContact, institutionKind } from './institution.events.ts';
+import { TurnTakingStore } from './turn-taking-store.ts';
 
 export interface InstitutionRoutesDeps {
   readonly store: EventStore;
@@ -77,6 +78,7 @@ async function loadInstitution(store: EventStore, institutionId: string, princip
 export const institutionRoutes =
   (deps: InstitutionRoutesDeps): FastifyPluginAsyncZod =>
   async (app) => {
+    const residentDeps = { ...deps, store: new TurnTakingStore(deps.store) };
     const handle = (request: FastifyRequest, principal: Principal, command: InstitutionCommand, key?: string) =>
       handleCommand(
         {
@@ -179,7 +181,7 @@ export const institutionRoutes =
         for (const [index, resident] of request.body.residents.entries()) {
           await nextTurn(); // see the top of the file: one resident per turn of the event loop
           await openCase(
-            deps,
+            residentDeps,
             principal,
             {
               applicant: resident.applicant,
