@@ -159,18 +159,34 @@ export class PostgresKeyStore implements KeyStore {
     return found;
   }
 
+  /**
+   * A stored key is one lookup. A new subject's key is inserted and answered from what was inserted (`returning`),
+   * not read back: two statements where there were three (sealing a case spent more time on its key than on its
+   * append). When the insert finds a key stored meanwhile by another writer — or the subject erased — that one
+   * stands: it is read (and an erased subject stays erased).
+   */
   async keyFor(tenantId: string, subjectId: string): Promise<Buffer> {
-    const key = (await this.keysFor([{ tenantId, subjectId }])).get(subjectKey(tenantId, subjectId));
-    if (!key) throw new SubjectErasedError(tenantId, subjectId); // keysFor answers every subject or throws
-    return key;
+    const found = await this.findKey(tenantId, subjectId);
+    if (found) return found;
+    const erasures = this.#erasures;
+    const key = randomBytes(32);
+    const inserted = await this.#sql.query(
+      `insert into pd_subject_keys (tenant_id, subject_id, wrapped_key) values ($1, $2, $3)
+       on conflict do nothing returning subject_id`,
+      [tenantId, subjectId, wrapKey(this.#masterKey, tenantId, subjectId, key)],
+    );
+    if (inserted.length > 0) return this.#remember(tenantId, subjectId, key, erasures);
+    const stored = await this.findKey(tenantId, subjectId);
+    if (!stored) throw new SubjectErasedError(tenantId, subjectId);
+    return stored;
   }
 
   /**
-   * One statement for all subjects not cached: it creates a key for each that has none and reads the stored keys of
-   * the others (`on conflict do nothing` — a key once stored is never replaced, an erased one never revived). A new
-   * subject costs one round trip, not three (look up, insert, read back): sealing a case used to spend more time
-   * here than in the append itself. A subject whose key another writer stored after this statement's snapshot is in
-   * neither half of the answer: it is read again.
+   * `keyFor` for many subjects: one statement for all those not cached, which creates a key for each that has none
+   * and reads the stored keys of the others (`on conflict do nothing`: a key once stored is never replaced, an
+   * erased one never revived). On PGlite the statement costs about what three single `keyFor`s do, and hardly more
+   * for 60 subjects (docs/benchmarks.md): up to three subjects take `keyFor`'s path. A subject whose key another
+   * writer stored after this statement's snapshot is in neither half of the answer: it is read again.
    */
   async keysFor(subjects: readonly SubjectRef[]): Promise<Map<string, Buffer>> {
     const found = new Map<string, Buffer>();
@@ -183,6 +199,10 @@ export class PostgresKeyStore implements KeyStore {
       else missing.set(id, { ...subject, key: randomBytes(32) });
     }
     if (missing.size === 0) return found;
+    if (missing.size <= 3) {
+      for (const [id, subject] of missing) found.set(id, await this.keyFor(subject.tenantId, subject.subjectId));
+      return found;
+    }
     const erasures = this.#erasures;
     const wanted = [...missing.values()].map((s) => ({
       tenant_id: s.tenantId,

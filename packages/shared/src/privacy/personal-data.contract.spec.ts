@@ -9,7 +9,7 @@ import { pgliteSql, pgSql, type Sql } from '../event-sourcing/postgres/sql.ts';
 import { useTestDatabase } from '../testing/postgres.ts';
 import { describeWith } from '../testing/requirements.ts';
 import { ERASED, UNREADABLE, wrapKey } from './crypto.ts';
-import { PostgresKeyStore, SubjectErasedError } from './key-store.ts';
+import { PostgresKeyStore, SubjectErasedError, subjectKey } from './key-store.ts';
 import { type PersonalDataPolicy, PersonalDataStore } from './personal-data-store.ts';
 
 const policy: PersonalDataPolicy = {
@@ -266,7 +266,7 @@ function privacySuite(open: () => Promise<{ sql: Sql; store: PostgresEventStore 
     await store.close();
   });
 
-  it('creates and reads keys in one round trip, and seals an append for all its subjects with one', async () => {
+  it('creates a key without reading it back, many in one statement, and seals an append with one key-store call', async () => {
     const { sql, store: inner } = await open();
     const master = randomBytes(32);
     const keyQueries: string[] = [];
@@ -280,9 +280,9 @@ function privacySuite(open: () => Promise<{ sql: Sql; store: PostgresEventStore 
     const keys = await PostgresKeyStore.open(counting, master, { cacheMs: 0 });
     keyQueries.length = 0;
     const first = await keys.keyFor(tenantId, 'one-trip-1');
-    expect(keyQueries).toHaveLength(1); // created: no lookup before, no read back after
+    expect(keyQueries).toHaveLength(2); // looked up, inserted — not read back
     expect(await keys.keyFor(tenantId, 'one-trip-1')).toEqual(first);
-    expect(keyQueries).toHaveLength(2); // stored (and not cached): read, not replaced
+    expect(keyQueries).toHaveLength(3); // stored (and not cached): read, not replaced
 
     // Five new subjects and the stored one, in one statement; the answers are the stored keys.
     const subjects = ['one-trip-1', ...[2, 3, 4, 5, 6].map((i) => `one-trip-${i}`)].map((subjectId) => ({
@@ -295,11 +295,12 @@ function privacySuite(open: () => Promise<{ sql: Sql; store: PostgresEventStore 
     expect(created.size).toBe(6);
     const stored = await keys.findKeys(subjects);
     for (const [id, key] of created) expect(stored.get(id)).toEqual(key);
+    expect(created.get(subjectKey(tenantId, 'one-trip-1'))).toEqual(first);
 
-    // An append of a case and a group request (three subjects): one key round trip, each field sealed for its own.
+    // An append of a case and a group request (four subjects): one key statement, each field sealed for its own.
     const store = new PersonalDataStore(inner, keys, policy);
     const caseId = uuidv7();
-    const [applicant, hans, grete] = [uuidv7(), uuidv7(), uuidv7()];
+    const [applicant, hans, grete, otto] = [uuidv7(), uuidv7(), uuidv7(), uuidv7()];
     keyQueries.length = 0;
     await store.append(`intakeCase-${caseId}`, [
       {
@@ -315,6 +316,7 @@ function privacySuite(open: () => Promise<{ sql: Sql; store: PostgresEventStore 
           residents: [
             { residentId: hans, name: 'Hans Beispiel', careLevel: 5 },
             { residentId: grete, name: 'Grete Probe', careLevel: 3 },
+            { residentId: otto, name: 'Otto Test', careLevel: 4 },
           ],
         },
         metadata: { tenantId, caseId },
@@ -328,6 +330,7 @@ function privacySuite(open: () => Promise<{ sql: Sql; store: PostgresEventStore 
       residents: [
         { residentId: hans, name: ERASED, careLevel: ERASED },
         { residentId: grete, name: 'Grete Probe', careLevel: 3 },
+        { residentId: otto, name: 'Otto Test', careLevel: 4 },
       ],
     });
     await inner.close();
@@ -341,12 +344,10 @@ function privacySuite(open: () => Promise<{ sql: Sql; store: PostgresEventStore 
     await keys.erase(tenantId, 'gone-never-keyed');
     for (const subjectId of ['gone-1', 'gone-never-keyed']) {
       await expect(keys.keyFor(tenantId, subjectId)).rejects.toBeInstanceOf(SubjectErasedError);
-      await expect(
-        keys.keysFor([
-          { tenantId, subjectId: 'alive-1' },
-          { tenantId, subjectId },
-        ]),
-      ).rejects.toBeInstanceOf(SubjectErasedError);
+      // Alone (keyFor's path) and among others (one statement for all).
+      const others = ['alive-1', 'alive-2', 'alive-3'].map((id) => ({ tenantId, subjectId: `${id}-${subjectId}` }));
+      await expect(keys.keysFor([{ tenantId, subjectId }])).rejects.toBeInstanceOf(SubjectErasedError);
+      await expect(keys.keysFor([...others, { tenantId, subjectId }])).rejects.toBeInstanceOf(SubjectErasedError);
       expect(await keys.findKey(tenantId, subjectId)).toBeUndefined();
     }
     await store.close();
@@ -383,14 +384,17 @@ describeWith('postgres', 'personal data on the PostgreSQL server', (serverUrl) =
     return { sql, store: await PostgresEventStore.open(sql) };
   });
 
-  it('uses the key another writer stored while it was creating one (theirs stands, not an error)', async () => {
+  it.each([
+    ['alone (keyFor)', 0],
+    ['among others (one statement for all)', 3],
+  ])('uses the key another writer stored while it was creating one, %s: theirs stands', async (_, others) => {
     const sql = pgSql(db.url);
     const master = randomBytes(32);
     await PostgresKeyStore.open(sql, master); // the table
     const subjectId = `raced-${uuidv7()}`;
     const theirs = randomBytes(32);
-    // The other writer's key, inserted in a transaction still open: our statement waits for it on the conflict,
-    // and its snapshot (taken before that commit) does not show the row afterwards.
+    // The other writer's key, inserted in a transaction still open: our insert waits for it on the conflict, and
+    // finds nothing to insert once it commits.
     const tx = await db.pool().connect();
     try {
       await tx.query('begin');
@@ -399,7 +403,10 @@ describeWith('postgres', 'personal data on the PostgreSQL server', (serverUrl) =
         subjectId,
         wrapKey(master, tenantId, subjectId, theirs),
       ]);
-      const ours = (await PostgresKeyStore.open(sql, master)).keyFor(tenantId, subjectId);
+      const subjects = [subjectId, ...Array.from({ length: others }, (_, i) => `${subjectId}-other-${i}`)];
+      const ours = (await PostgresKeyStore.open(sql, master)).keysFor(
+        subjects.map((id) => ({ tenantId, subjectId: id })),
+      );
       for (;;) {
         const { rows } = await db.pool().query<{ n: string }>(
           `select count(*) as n from pg_stat_activity
@@ -409,7 +416,9 @@ describeWith('postgres', 'personal data on the PostgreSQL server', (serverUrl) =
         await new Promise((resolve) => setTimeout(resolve, 10));
       }
       await tx.query('commit');
-      expect(await ours).toEqual(theirs);
+      const keys = await ours;
+      expect(keys.get(subjectKey(tenantId, subjectId))).toEqual(theirs);
+      expect(keys.size).toBe(subjects.length);
     } finally {
       tx.release();
       await sql.close();
