@@ -24,6 +24,11 @@ export const subjectKey = (tenantId: string, subjectId: string): string => `${te
 export interface KeyStore {
   /** The subject's key; created on first use. Throws SubjectErasedError after erasure. */
   keyFor(tenantId: string, subjectId: string): Promise<Buffer>;
+  /**
+   * `keyFor` for many subjects at once (one round trip for those not cached), keyed by `subjectKey(tenant, subject)`;
+   * throws SubjectErasedError if one of them was erased. Optional like `findKeys`: callers fall back to `keyFor`.
+   */
+  keysFor?(subjects: readonly SubjectRef[]): Promise<Map<string, Buffer>>;
   /** The subject's key if it exists and was not erased. */
   findKey(tenantId: string, subjectId: string): Promise<Buffer | undefined>;
   /**
@@ -154,18 +159,96 @@ export class PostgresKeyStore implements KeyStore {
     return found;
   }
 
+  /**
+   * A stored key is one lookup. A new subject's key is inserted and answered from what was inserted (`returning`),
+   * not read back: two statements where there were three (sealing a case spent more time on its key than on its
+   * append). When the insert finds a key stored meanwhile by another writer — or the subject erased — that one
+   * stands: it is read (and an erased subject stays erased).
+   */
   async keyFor(tenantId: string, subjectId: string): Promise<Buffer> {
     const found = await this.findKey(tenantId, subjectId);
     if (found) return found;
-    // A new key; if another writer or an erasure got there first, theirs stands (read back below).
-    const wrapped = wrapKey(this.#masterKey, tenantId, subjectId, randomBytes(32));
-    await this.#sql.query(
-      `insert into pd_subject_keys (tenant_id, subject_id, wrapped_key) values ($1, $2, $3) on conflict do nothing`,
-      [tenantId, subjectId, wrapped],
+    const erasures = this.#erasures;
+    const key = randomBytes(32);
+    const inserted = await this.#sql.query(
+      `insert into pd_subject_keys (tenant_id, subject_id, wrapped_key) values ($1, $2, $3)
+       on conflict do nothing returning subject_id`,
+      [tenantId, subjectId, wrapKey(this.#masterKey, tenantId, subjectId, key)],
     );
-    const key = await this.findKey(tenantId, subjectId);
-    if (!key) throw new SubjectErasedError(tenantId, subjectId);
-    return key;
+    if (inserted.length > 0) return this.#remember(tenantId, subjectId, key, erasures);
+    const stored = await this.findKey(tenantId, subjectId);
+    if (!stored) throw new SubjectErasedError(tenantId, subjectId);
+    return stored;
+  }
+
+  /**
+   * `keyFor` for many subjects: one statement for all those not cached, which creates a key for each that has none
+   * and reads the stored keys of the others (`on conflict do nothing`: a key once stored is never replaced, an
+   * erased one never revived). On PGlite the statement costs about what three single `keyFor`s do, and hardly more
+   * for 60 subjects (docs/benchmarks.md): up to three subjects take `keyFor`'s path. A subject whose key another
+   * writer stored after this statement's snapshot is in neither half of the answer: it is read again.
+   */
+  async keysFor(subjects: readonly SubjectRef[]): Promise<Map<string, Buffer>> {
+    const found = new Map<string, Buffer>();
+    const missing = new Map<string, SubjectRef & { key: Buffer }>();
+    for (const subject of subjects) {
+      const id = subjectKey(subject.tenantId, subject.subjectId);
+      if (found.has(id) || missing.has(id)) continue;
+      const cached = this.#cached(subject.tenantId, subject.subjectId);
+      if (cached) found.set(id, cached);
+      else missing.set(id, { ...subject, key: randomBytes(32) });
+    }
+    if (missing.size === 0) return found;
+    if (missing.size <= 3) {
+      for (const [id, subject] of missing) found.set(id, await this.keyFor(subject.tenantId, subject.subjectId));
+      return found;
+    }
+    const erasures = this.#erasures;
+    const wanted = [...missing.values()].map((s) => ({
+      tenant_id: s.tenantId,
+      subject_id: s.subjectId,
+      wrapped_key: wrapKey(this.#masterKey, s.tenantId, s.subjectId, s.key).toString('base64'),
+    }));
+    const rows = await this.#sql.query<{
+      tenant_id: string;
+      subject_id: string;
+      wrapped_key: Uint8Array | null;
+      created: boolean;
+    }>(
+      `with wanted as (
+         select * from json_to_recordset($1::json) as w (tenant_id text, subject_id text, wrapped_key text)
+       ), created as (
+         insert into pd_subject_keys (tenant_id, subject_id, wrapped_key)
+         select tenant_id, subject_id, decode(wrapped_key, 'base64') from wanted
+         on conflict do nothing
+         returning tenant_id, subject_id
+       )
+       select tenant_id, subject_id, null::bytea as wrapped_key, true as created from created
+       union all
+       select k.tenant_id, k.subject_id, k.wrapped_key, false from pd_subject_keys k join wanted using (tenant_id, subject_id)`,
+      [JSON.stringify(wanted)],
+    );
+    for (const row of rows) {
+      const id = subjectKey(row.tenant_id, row.subject_id);
+      const subject = missing.get(id);
+      if (!subject) continue;
+      let key = subject.key;
+      if (!row.created) {
+        if (!row.wrapped_key) throw new SubjectErasedError(row.tenant_id, row.subject_id);
+        key = unwrapKey(this.#masterKey, row.tenant_id, row.subject_id, row.wrapped_key);
+      }
+      found.set(id, this.#remember(row.tenant_id, row.subject_id, key, erasures));
+      missing.delete(id);
+    }
+    if (missing.size === 0) return found;
+    // Stored by another writer meanwhile (or erased): theirs stands.
+    const again = await this.findKeys([...missing.values()]);
+    for (const [id, subject] of missing) {
+      const key = again.get(id);
+      if (!key) throw new SubjectErasedError(subject.tenantId, subject.subjectId);
+      found.set(id, key);
+    }
+    return found;
   }
 
   async erase(tenantId: string, subjectId: string): Promise<void> {

@@ -54,11 +54,53 @@ const getPath = (root: unknown, path: string): unknown =>
   path.split('.').reduce<unknown>((node, key) => (isRecord(node) ? node[key] : undefined), root);
 
 /** Replaces the value at `path` (when present) with `replace(value)`, copying the objects on the way. */
-async function updatePath(root: Json, path: readonly string[], replace: (value: Json) => Promise<Json>): Promise<Json> {
+function updatePath(root: Json, path: readonly string[], replace: (value: Json) => Json): Json {
   const [key, ...rest] = path;
   if (key === undefined) return replace(root);
   if (!isRecord(root) || !(key in root) || root[key] === undefined) return root;
-  return { ...root, [key]: await updatePath(root[key] as Json, rest, replace) };
+  return { ...root, [key]: updatePath(root[key] as Json, rest, replace) };
+}
+
+const subjectIdOf = (value: unknown): string => {
+  if (typeof value !== 'string' || value.length === 0) {
+    throw new Error('a personal-data rule names a subject id that the event does not carry');
+  }
+  return value;
+};
+
+/** What a rule applies to in an event's data: the data itself, or each element of its `each` list. */
+function elementsOf(data: Json, rule: PersonalFieldRule): readonly unknown[] {
+  if (rule.each === undefined) return [data];
+  const list = getPath(data, rule.each);
+  return Array.isArray(list) ? list : [];
+}
+
+function subjectOf(event: EventToAppend, rule: PersonalFieldRule, element: unknown): unknown {
+  return rule.subject.startsWith('metadata.')
+    ? getPath(event.metadata, rule.subject.slice(9))
+    : getPath(element, rule.subject);
+}
+
+/** `target` with each of `fields` (paths below it) sealed for the subject, bound to its place in the event. */
+function sealFields(
+  key: Buffer,
+  tenantId: string,
+  eventId: string,
+  subjectId: string,
+  target: Json,
+  fields: readonly string[],
+  prefix: string,
+): Json {
+  let sealed = target;
+  for (const field of fields) {
+    const binding = `${eventId}/${prefix}${field}`;
+    sealed = updatePath(
+      sealed,
+      field.split('.'),
+      (value) => seal(key, tenantId, subjectId, value, binding) as unknown as Json,
+    );
+  }
+  return sealed;
 }
 
 const containsSealed = (value: unknown): boolean =>
@@ -74,65 +116,64 @@ export class PersonalDataProtector {
     this.#policy = policy;
   }
 
-  async #sealFields(
-    tenantId: string,
-    eventId: string,
-    subjectId: unknown,
-    target: Json,
-    fields: readonly string[],
-    prefix: string,
-  ): Promise<Json> {
-    if (typeof subjectId !== 'string' || subjectId.length === 0) {
-      throw new Error('a personal-data rule names a subject id that the event does not carry');
-    }
-    const key = await this.#keys.keyFor(tenantId, subjectId);
-    let sealed = target;
-    for (const field of fields) {
-      const binding = `${eventId}/${prefix}${field}`;
-      sealed = await updatePath(
-        sealed,
-        field.split('.'),
-        async (value) => seal(key, tenantId, subjectId, value, binding) as unknown as Json,
-      );
-    }
-    return sealed;
-  }
-
   /** The event with every personal field of its type sealed for its subject. */
   async sealEvent(event: EventToAppend): Promise<EventToAppend> {
-    // Sealed values come only from here: one given as input could be a copy of someone else's data.
-    if (containsSealed(event.data)) throw new InvalidEventError([`${event.type}: data must not contain sealed values`]);
-    const rules = this.#policy[event.type];
-    if (!rules) return event;
-    const tenantId = event.metadata.tenantId;
-    let data = event.data;
-    for (const rule of rules) {
-      const subjectOf = (element: unknown) =>
-        rule.subject.startsWith('metadata.')
-          ? getPath(event.metadata, rule.subject.slice(9))
-          : getPath(element, rule.subject);
-      if (rule.each === undefined) {
-        data = await this.#sealFields(tenantId, event.id, subjectOf(data), data, rule.fields, '');
-      } else {
-        data = await updatePath(data, rule.each.split('.'), async (list) =>
-          Array.isArray(list)
-            ? Promise.all(
-                list.map((element, index) =>
-                  this.#sealFields(
-                    tenantId,
-                    event.id,
-                    subjectOf(element),
-                    element,
-                    rule.fields,
-                    `${rule.each}.${index}.`,
-                  ),
-                ),
-              )
-            : list,
-        );
+    const [sealed] = await this.sealEvents([event]);
+    return sealed ?? event;
+  }
+
+  /**
+   * `sealEvent` for the events of one append, with one key round trip for all their subjects (created where new),
+   * then sealed without a promise per field: an append costs one key-store call, however many subjects and fields.
+   */
+  async sealEvents(events: readonly EventToAppend[]): Promise<EventToAppend[]> {
+    const subjects = new Map<string, SubjectRef>();
+    for (const event of events) {
+      // Sealed values come only from here: one given as input could be a copy of someone else's data.
+      if (containsSealed(event.data))
+        throw new InvalidEventError([`${event.type}: data must not contain sealed values`]);
+      const tenantId = event.metadata.tenantId;
+      for (const rule of this.#policy[event.type] ?? []) {
+        for (const element of elementsOf(event.data, rule)) {
+          const subjectId = subjectIdOf(subjectOf(event, rule, element));
+          subjects.set(subjectKey(tenantId, subjectId), { tenantId, subjectId });
+        }
       }
     }
-    return { ...event, data };
+    if (subjects.size === 0) return [...events];
+    const keys = await this.#keysFor([...subjects.values()]);
+    return events.map((event) => {
+      const rules = this.#policy[event.type];
+      if (!rules) return event;
+      const tenantId = event.metadata.tenantId;
+      let data = event.data;
+      for (const rule of rules) {
+        const sealAt = (element: Json, prefix: string) => {
+          const subjectId = subjectIdOf(subjectOf(event, rule, element));
+          const key = keys.get(subjectKey(tenantId, subjectId));
+          if (!key) throw new Error('a personal-data rule names a subject id that the event does not carry');
+          return sealFields(key, tenantId, event.id, subjectId, element, rule.fields, prefix);
+        };
+        data =
+          rule.each === undefined
+            ? sealAt(data, '')
+            : updatePath(data, rule.each.split('.'), (list) =>
+                Array.isArray(list) ? list.map((element, index) => sealAt(element, `${rule.each}.${index}.`)) : list,
+              );
+      }
+      return { ...event, data };
+    });
+  }
+
+  async #keysFor(subjects: readonly SubjectRef[]): Promise<ReadonlyMap<string, Buffer>> {
+    if (this.#keys.keysFor) return this.#keys.keysFor(subjects);
+    return new Map(
+      await Promise.all(
+        subjects.map(
+          async (s) => [subjectKey(s.tenantId, s.subjectId), await this.#keys.keyFor(s.tenantId, s.subjectId)] as const,
+        ),
+      ),
+    );
   }
 
   /**
@@ -326,7 +367,7 @@ export class PersonalDataStore implements EventStore {
   }
 
   async append(stream: string, events: readonly EventToAppend[], expected?: ExpectedState): Promise<AppendResult> {
-    const sealed = await Promise.all(events.map((event) => this.protector.sealEvent(event)));
+    const sealed = await this.protector.sealEvents(events);
     try {
       return await this.#inner.append(stream, sealed, expected);
     } catch (error) {

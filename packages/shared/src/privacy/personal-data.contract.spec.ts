@@ -8,8 +8,8 @@ import { PostgresEventStore } from '../event-sourcing/postgres/postgres-event-st
 import { pgliteSql, pgSql, type Sql } from '../event-sourcing/postgres/sql.ts';
 import { useTestDatabase } from '../testing/postgres.ts';
 import { describeWith } from '../testing/requirements.ts';
-import { ERASED, UNREADABLE } from './crypto.ts';
-import { PostgresKeyStore, SubjectErasedError } from './key-store.ts';
+import { ERASED, UNREADABLE, wrapKey } from './crypto.ts';
+import { PostgresKeyStore, SubjectErasedError, subjectKey } from './key-store.ts';
 import { type PersonalDataPolicy, PersonalDataStore } from './personal-data-store.ts';
 
 const policy: PersonalDataPolicy = {
@@ -266,6 +266,93 @@ function privacySuite(open: () => Promise<{ sql: Sql; store: PostgresEventStore 
     await store.close();
   });
 
+  it('creates a key without reading it back, many in one statement, and seals an append with one key-store call', async () => {
+    const { sql, store: inner } = await open();
+    const master = randomBytes(32);
+    const keyQueries: string[] = [];
+    const counting: Sql = {
+      ...sql,
+      query: (text, params) => {
+        if (text.includes('pd_subject_keys')) keyQueries.push(text);
+        return sql.query(text, params);
+      },
+    };
+    const keys = await PostgresKeyStore.open(counting, master, { cacheMs: 0 });
+    keyQueries.length = 0;
+    const first = await keys.keyFor(tenantId, 'one-trip-1');
+    expect(keyQueries).toHaveLength(2); // looked up, inserted — not read back
+    expect(await keys.keyFor(tenantId, 'one-trip-1')).toEqual(first);
+    expect(keyQueries).toHaveLength(3); // stored (and not cached): read, not replaced
+
+    // Five new subjects and the stored one, in one statement; the answers are the stored keys.
+    const subjects = ['one-trip-1', ...[2, 3, 4, 5, 6].map((i) => `one-trip-${i}`)].map((subjectId) => ({
+      tenantId,
+      subjectId,
+    }));
+    keyQueries.length = 0;
+    const created = await keys.keysFor(subjects);
+    expect(keyQueries).toHaveLength(1);
+    expect(created.size).toBe(6);
+    const stored = await keys.findKeys(subjects);
+    for (const [id, key] of created) expect(stored.get(id)).toEqual(key);
+    expect(created.get(subjectKey(tenantId, 'one-trip-1'))).toEqual(first);
+
+    // An append of a case and a group request (four subjects): one key statement, each field sealed for its own.
+    const store = new PersonalDataStore(inner, keys, policy);
+    const caseId = uuidv7();
+    const [applicant, hans, grete, otto] = [uuidv7(), uuidv7(), uuidv7(), uuidv7()];
+    keyQueries.length = 0;
+    await store.append(`intakeCase-${caseId}`, [
+      {
+        id: uuidv7(),
+        type: 'CaseOpened',
+        data: { caseId, applicant: { subjectId: applicant, familyName: 'Mustermann' } },
+        metadata: { tenantId, caseId },
+      },
+      {
+        id: uuidv7(),
+        type: 'GroupRequested',
+        data: {
+          residents: [
+            { residentId: hans, name: 'Hans Beispiel', careLevel: 5 },
+            { residentId: grete, name: 'Grete Probe', careLevel: 3 },
+            { residentId: otto, name: 'Otto Test', careLevel: 4 },
+          ],
+        },
+        metadata: { tenantId, caseId },
+      },
+    ]);
+    expect(keyQueries).toHaveLength(1);
+    await keys.erase(tenantId, hans);
+    const [opened, group] = await store.readStream(`intakeCase-${caseId}`);
+    expect(opened?.data).toEqual({ caseId, applicant: { subjectId: applicant, familyName: 'Mustermann' } });
+    expect(group?.data).toEqual({
+      residents: [
+        { residentId: hans, name: ERASED, careLevel: ERASED },
+        { residentId: grete, name: 'Grete Probe', careLevel: 3 },
+        { residentId: otto, name: 'Otto Test', careLevel: 4 },
+      ],
+    });
+    await inner.close();
+  });
+
+  it('creates no key for an erased subject, also among others in one call', async () => {
+    const { sql, store } = await open();
+    const keys = await PostgresKeyStore.open(sql, randomBytes(32), { cacheMs: 0 });
+    await keys.keyFor(tenantId, 'gone-1');
+    await keys.erase(tenantId, 'gone-1');
+    await keys.erase(tenantId, 'gone-never-keyed');
+    for (const subjectId of ['gone-1', 'gone-never-keyed']) {
+      await expect(keys.keyFor(tenantId, subjectId)).rejects.toBeInstanceOf(SubjectErasedError);
+      // Alone (keyFor's path) and among others (one statement for all).
+      const others = ['alive-1', 'alive-2', 'alive-3'].map((id) => ({ tenantId, subjectId: `${id}-${subjectId}` }));
+      await expect(keys.keysFor([{ tenantId, subjectId }])).rejects.toBeInstanceOf(SubjectErasedError);
+      await expect(keys.keysFor([...others, { tenantId, subjectId }])).rejects.toBeInstanceOf(SubjectErasedError);
+      expect(await keys.findKey(tenantId, subjectId)).toBeUndefined();
+    }
+    await store.close();
+  });
+
   it('keeps the key table free of usable keys: they are wrapped with the master key', async () => {
     const { sql, store } = await open();
     const master = randomBytes(32);
@@ -295,5 +382,46 @@ describeWith('postgres', 'personal data on the PostgreSQL server', (serverUrl) =
   privacySuite(async () => {
     const sql = pgSql(db.url);
     return { sql, store: await PostgresEventStore.open(sql) };
+  });
+
+  it.each([
+    ['alone (keyFor)', 0],
+    ['among others (one statement for all)', 3],
+  ])('uses the key another writer stored while it was creating one, %s: theirs stands', async (_, others) => {
+    const sql = pgSql(db.url);
+    const master = randomBytes(32);
+    await PostgresKeyStore.open(sql, master); // the table
+    const subjectId = `raced-${uuidv7()}`;
+    const theirs = randomBytes(32);
+    // The other writer's key, inserted in a transaction still open: our insert waits for it on the conflict, and
+    // finds nothing to insert once it commits.
+    const tx = await db.pool().connect();
+    try {
+      await tx.query('begin');
+      await tx.query('insert into pd_subject_keys (tenant_id, subject_id, wrapped_key) values ($1, $2, $3)', [
+        tenantId,
+        subjectId,
+        wrapKey(master, tenantId, subjectId, theirs),
+      ]);
+      const subjects = [subjectId, ...Array.from({ length: others }, (_, i) => `${subjectId}-other-${i}`)];
+      const ours = (await PostgresKeyStore.open(sql, master)).keysFor(
+        subjects.map((id) => ({ tenantId, subjectId: id })),
+      );
+      for (;;) {
+        const { rows } = await db.pool().query<{ n: string }>(
+          `select count(*) as n from pg_stat_activity
+              where datname = current_database() and wait_event_type = 'Lock' and query like '%pd_subject_keys%'`,
+        );
+        if (Number(rows[0]?.n) > 0) break;
+        await new Promise((resolve) => setTimeout(resolve, 10));
+      }
+      await tx.query('commit');
+      const keys = await ours;
+      expect(keys.get(subjectKey(tenantId, subjectId))).toEqual(theirs);
+      expect(keys.size).toBe(subjects.length);
+    } finally {
+      tx.release();
+      await sql.close();
+    }
   });
 });

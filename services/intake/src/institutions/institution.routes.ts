@@ -3,7 +3,15 @@
  * `POST /institutions/{id}/group-requests` — one case per resident (each their own applicant and services), linked
  * to the group request. Retried with the same Idempotency-Key (even after a crash half-way), it opens no case twice:
  * the group request's and the residents' case ids are derived from the key.
+ *
+ * Up to 60 residents are opened one after another, and each case sets off work elsewhere in the process (relays,
+ * projections, the pre-check). In the embedded system the store runs on this thread and answers without ever going
+ * back to the event loop, so the whole request once held the loop for seconds — every tenant's requests, health
+ * checks included, waited. The route hands the loop back before each resident, and after each of a case's appends
+ * (see TurnTakingStore): what one turn holds is one step of one resident and what that step set off.
  */
+
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import {
   deterministicId,
   type EventStore,
@@ -23,6 +31,7 @@ import { openCase } from '../cases/open-case.ts';
 import type { InstitutionCommand } from './institution.commands.ts';
 import { institutionDecider, toInstitutionStreamName } from './institution.decider.ts';
 import { type InstitutionEvent, institutionContact, institutionKind } from './institution.events.ts';
+import { TurnTakingStore } from './turn-taking-store.ts';
 
 export interface InstitutionRoutesDeps {
   readonly store: EventStore;
@@ -52,17 +61,24 @@ const context = (request: FastifyRequest, principal: Principal, extra: { idempot
   ...extra,
 });
 
-async function loadInstitution(store: EventStore, institutionId: string, principal: Principal) {
-  const stream = toInstitutionStreamName(institutionId);
-  const [first] = await store.readStream(stream, { limit: 1 });
+/** The institution's first event (its registration), if it is the principal's tenant's; else 404. */
+async function findRegistration(store: EventStore, institutionId: string, principal: Principal) {
+  const [first] = await store.readStream(toInstitutionStreamName(institutionId), { limit: 1 });
   if (!first || first.metadata.tenantId !== principal.tenantId)
     throw notFound(`institution ${institutionId} not found`);
-  return loadStream(store, institutionDecider, decode, stream);
+  const event = decode(first);
+  return event?.type === 'InstitutionRegistered' ? event.data : undefined;
+}
+
+async function loadInstitution(store: EventStore, institutionId: string, principal: Principal) {
+  await findRegistration(store, institutionId, principal);
+  return loadStream(store, institutionDecider, decode, toInstitutionStreamName(institutionId));
 }
 
 export const institutionRoutes =
   (deps: InstitutionRoutesDeps): FastifyPluginAsyncZod =>
   async (app) => {
+    const residentDeps = { ...deps, store: new TurnTakingStore(deps.store) };
     const handle = (request: FastifyRequest, principal: Principal, command: InstitutionCommand, key?: string) =>
       handleCommand(
         {
@@ -140,8 +156,8 @@ export const institutionRoutes =
       async (request, reply) => {
         const principal = principalOf(request);
         const { institutionId } = request.params;
-        const { state } = await loadInstitution(deps.store, institutionId, principal);
-        const residentsInstitutionKind = state.status === 'registered' ? state.registered.kind : undefined;
+        // Only the registration is needed here (the kind); the command below loads the stream to decide.
+        const residentsInstitutionKind = (await findRegistration(deps.store, institutionId, principal))?.kind;
         const header = request.headers['idempotency-key'];
         const key = typeof header === 'string' ? header : uuidv7();
         const groupRequestId = deterministicId('groupRequest', principal.tenantId, institutionId, key);
@@ -163,8 +179,9 @@ export const institutionRoutes =
           `${key}:group`,
         );
         for (const [index, resident] of request.body.residents.entries()) {
+          await nextTurn(); // see the top of the file: one resident per turn of the event loop
           await openCase(
-            deps,
+            residentDeps,
             principal,
             {
               applicant: resident.applicant,
