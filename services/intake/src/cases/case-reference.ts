@@ -135,8 +135,10 @@ export class CaseReferences {
       } catch (error) {
         counter.revision = undefined;
         if (!(error instanceof VersionConflictError) || attempt >= this.#attempts) throw error;
-        // Another process appended: spread the retries of processes that lost together.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * Math.min(attempt, 10)));
+        // Another process appended: try again at the revision the conflict names (a read where it names none).
+        if (error.actualRevision >= 0) counter.revision = error.actualRevision;
+        // Lost again: spread the retries of processes that keep colliding.
+        if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * Math.min(attempt, 10)));
       }
     }
   }
