@@ -54,8 +54,6 @@ interface Counter {
   readonly year: number;
   readonly waiting: Waiting[];
   appending: boolean;
-  /** The stream's revision after this process's last append; unknown after a conflict (re-read). */
-  revision: number | undefined;
 }
 
 export interface CaseReferencesOptions {
@@ -88,7 +86,6 @@ export class CaseReferences {
         year: request.year,
         waiting: [],
         appending: false,
-        revision: undefined,
       };
       this.#counters.set(stream, counter);
     }
@@ -118,10 +115,15 @@ export class CaseReferences {
     }
   }
 
-  /** Appends one event per waiting opening at the stream's head; answers the first number. */
+  /**
+   * Appends one event per waiting opening at the stream's head; answers the first number. The head is read before
+   * each append — a read costs far less than an append that fails (it takes the stream's lock), and another process
+   * may have appended since this one last did.
+   */
   async #append(counter: Counter, batch: readonly Waiting[]): Promise<number> {
+    let known: number | undefined;
     for (let attempt = 1; ; attempt++) {
-      const revision = counter.revision ?? (await this.#headOf(counter.stream));
+      const revision = known ?? (await this.#headOf(counter.stream));
       const events: EventToAppend[] = batch.map((waiting, index) => ({
         id: uuidv7(),
         type: REFERENCE_ASSIGNED,
@@ -129,15 +131,13 @@ export class CaseReferences {
         metadata: { tenantId: counter.tenantId, caseId: waiting.caseId, actor: waiting.actor },
       }));
       try {
-        const result = await this.#store.append(counter.stream, events, revision < 0 ? 'no-stream' : { revision });
-        counter.revision = result.nextExpectedRevision;
+        await this.#store.append(counter.stream, events, revision < 0 ? 'no-stream' : { revision });
         return revision + 2;
       } catch (error) {
-        counter.revision = undefined;
         if (!(error instanceof VersionConflictError) || attempt >= this.#attempts) throw error;
-        // Another process appended: try again at the revision the conflict names (a read where it names none).
-        if (error.actualRevision >= 0) counter.revision = error.actualRevision;
-        // Lost again: spread the retries of processes that keep colliding.
+        // Another process appended in between: again at the revision the conflict names (a read where it has none),
+        // and from the second conflict in a row after a pause that spreads the processes colliding.
+        known = error.actualRevision >= 0 ? error.actualRevision : undefined;
         if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * Math.min(attempt, 10)));
       }
     }
