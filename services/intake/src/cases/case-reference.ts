@@ -11,7 +11,7 @@
  * for 40 openings, a 500 beyond 50. Now a process assigns in batches (group commit): at most one append per counter
  * stream is under way in a process, and it carries one event for every opening that was waiting when it started.
  * Openings that arrive meanwhile go into the next append. Processes still race on the stream's revision; the loser
- * re-reads the head and appends its whole batch again — a few retries however many openings are waiting.
+ * appends its whole batch again at the revision the conflict names — a few retries however many openings wait.
  *
  * Gaps: a number is unused only if its case is then not opened (the process died between the two appends, or the
  * case's append failed). The counter event names the case id, so the gap is explained in the store, and a retry
