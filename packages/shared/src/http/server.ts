@@ -58,6 +58,9 @@ export async function createHttpApp(options: HttpAppOptions) {
     bodyLimit: options.bodyLimitBytes ?? 262_144,
     requestIdHeader: 'x-request-id',
     return503OnClosing: true,
+    // Plugins start their relays, consumers and topics in onReady; on a broker that has just started, topics wait
+    // for their leaders (up to 120 s). Fastify's default of 10 s would end a healthy start on a slow machine.
+    pluginTimeout: 180_000,
   }).withTypeProvider<ZodTypeProvider>();
   // A server span per request, continuing the caller's trace (traceparent); everything after runs inside it.
   app.addHook('onRequest', (request, _reply, done) => {

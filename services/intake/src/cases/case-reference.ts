@@ -11,7 +11,7 @@
  * for 40 openings, a 500 beyond 50. Now a process assigns in batches (group commit): at most one append per counter
  * stream is under way in a process, and it carries one event for every opening that was waiting when it started.
  * Openings that arrive meanwhile go into the next append. Processes still race on the stream's revision; the loser
- * re-reads the head and appends its whole batch again — a few retries however many openings are waiting.
+ * appends its whole batch again at the revision the conflict names — a few retries however many openings wait.
  *
  * Gaps: a number is unused only if its case is then not opened (the process died between the two appends, or the
  * case's append failed). The counter event names the case id, so the gap is explained in the store, and a retry
@@ -54,8 +54,6 @@ interface Counter {
   readonly year: number;
   readonly waiting: Waiting[];
   appending: boolean;
-  /** The stream's revision after this process's last append; unknown after a conflict (re-read). */
-  revision: number | undefined;
 }
 
 export interface CaseReferencesOptions {
@@ -88,7 +86,6 @@ export class CaseReferences {
         year: request.year,
         waiting: [],
         appending: false,
-        revision: undefined,
       };
       this.#counters.set(stream, counter);
     }
@@ -118,10 +115,15 @@ export class CaseReferences {
     }
   }
 
-  /** Appends one event per waiting opening at the stream's head; answers the first number. */
+  /**
+   * Appends one event per waiting opening at the stream's head; answers the first number. The head is read before
+   * each append — a read costs far less than an append that fails (it takes the stream's lock), and another process
+   * may have appended since this one last did.
+   */
   async #append(counter: Counter, batch: readonly Waiting[]): Promise<number> {
+    let known: number | undefined;
     for (let attempt = 1; ; attempt++) {
-      const revision = counter.revision ?? (await this.#headOf(counter.stream));
+      const revision = known ?? (await this.#headOf(counter.stream));
       const events: EventToAppend[] = batch.map((waiting, index) => ({
         id: uuidv7(),
         type: REFERENCE_ASSIGNED,
@@ -129,14 +131,14 @@ export class CaseReferences {
         metadata: { tenantId: counter.tenantId, caseId: waiting.caseId, actor: waiting.actor },
       }));
       try {
-        const result = await this.#store.append(counter.stream, events, revision < 0 ? 'no-stream' : { revision });
-        counter.revision = result.nextExpectedRevision;
+        await this.#store.append(counter.stream, events, revision < 0 ? 'no-stream' : { revision });
         return revision + 2;
       } catch (error) {
-        counter.revision = undefined;
         if (!(error instanceof VersionConflictError) || attempt >= this.#attempts) throw error;
-        // Another process appended: spread the retries of processes that lost together.
-        await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * Math.min(attempt, 10)));
+        // Another process appended in between: again at the revision the conflict names (a read where it has none),
+        // and from the second conflict in a row after a pause that spreads the processes colliding.
+        known = error.actualRevision >= 0 ? error.actualRevision : undefined;
+        if (attempt > 1) await new Promise((resolve) => setTimeout(resolve, Math.random() * 5 * Math.min(attempt, 10)));
       }
     }
   }

@@ -50,14 +50,15 @@ export const decodeCaseEvent = (event: StoredEvent): CaseEvent | undefined =>
 export const caseIdForKey = (principal: Principal, key: string): string =>
   deterministicId('intakeCase', principal.tenantId, principal.subject, key);
 
-interface Opened {
+/** What opening a case answers (the route puts caseId and reference in its 201). */
+export interface OpenedCase {
   readonly caseId: string;
   readonly reference: string;
   readonly revision: number;
 }
 
 /** The case as opened, if its CaseOpened is among the events (the caller's tenant's events naming the case). */
-function openedIn(events: readonly StoredEvent[], caseId: string): Opened | undefined {
+function openedIn(events: readonly StoredEvent[], caseId: string): OpenedCase | undefined {
   const stream = toCaseStreamName(caseId);
   for (const event of events) {
     const data = event.data;
@@ -81,7 +82,7 @@ export async function openCase(
   principal: Principal,
   input: OpenCaseInput,
   options: { caseId?: string; idempotencyKey?: string; correlationId?: string } = {},
-): Promise<Opened> {
+): Promise<OpenedCase> {
   const now = deps.now();
   const key = options.idempotencyKey;
   const caseId = options.caseId ?? (key === undefined ? uuidv7(now.getTime()) : caseIdForKey(principal, key));
