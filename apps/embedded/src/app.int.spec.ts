@@ -45,7 +45,19 @@ describe('the embedded system', () => {
   it('is ready once its embedded event store answers', async () => {
     const response = await app.inject({ method: 'GET', url: '/readyz' });
     expect(response.statusCode).toBe(200);
-    expect(response.json()).toEqual({ status: 'ready', checks: { eventStore: true, bus: true } });
+    // The dependencies, then every processor and consumer by name (each healthy).
+    expect(response.json()).toEqual({
+      status: 'ready',
+      checks: {
+        eventStore: true,
+        bus: true,
+        'relay:intake-case': true,
+        'intake:case-list': true,
+        'relay:eligibility-assessment': true,
+        'eligibility:queue': true,
+        'casefile:feed-hub': true,
+      },
+    });
     expect((await stat(join(dataDir, 'eventstore'))).isDirectory()).toBe(true);
   });
 

@@ -13,6 +13,8 @@ export interface FeedOptions {
   readonly recentEvents?: number;
   /** Open feeds per caller (token subject): a runaway UI cannot take the server's connections. */
   readonly maxFeedsPerSubject?: number;
+  /** How long a client whose unsent bytes passed the limit may take to drain before it is told to resume (ms). */
+  readonly drainTimeoutMs?: number;
 }
 
 export interface CasefileDeps {

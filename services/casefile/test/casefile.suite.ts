@@ -14,6 +14,7 @@ export function casefileSuite(openSql: () => Promise<Sql>) {
       maxBufferedBytes: 64 * 1024,
       retryMs: 1_500,
       maxFeedsPerSubject: 3,
+      drainTimeoutMs: 3_000,
     });
   });
   afterAll(async () => fx?.close());

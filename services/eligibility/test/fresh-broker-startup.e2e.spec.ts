@@ -148,10 +148,17 @@ describeWithAll(
               }),
             ),
           );
+          // The dependencies, then each processor and consumer by name; casefile without the bus.
           expect(readiness.map((r) => r.checks)).toEqual([
-            { eventStore: true, bus: true },
-            { eventStore: true, bus: true },
-            { eventStore: true },
+            { eventStore: true, bus: true, 'relay:intake-case': true, 'intake:case-list': true },
+            {
+              eventStore: true,
+              bus: true,
+              'relay:eligibility-assessment': true,
+              'eligibility:queue': true,
+              'consumer:eligibility': true,
+            },
+            { eventStore: true, 'casefile:feed-hub': true },
           ]);
           const ready = performance.now();
 

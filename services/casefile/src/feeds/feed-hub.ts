@@ -134,7 +134,7 @@ class FeedClient {
     try {
       if (recent) {
         for (const event of recent) {
-          if (event.position > this.#sent && this.#wants(event)) await this.#send(event, true);
+          if (event.position > this.#sent && this.#wants(event)) await this.#send(event);
         }
       } else {
         // A cursor of its own: a page may hold nothing for this client (other tenants' events in a global read).
@@ -142,7 +142,7 @@ class FeedClient {
           const page = await this.#spec.readAfter(after, 500);
           const due = page.filter((event) => event.position <= upTo);
           for (const event of due) {
-            if (this.#wants(event)) await this.#send(event, true);
+            if (this.#wants(event)) await this.#send(event);
           }
           const last = due.at(-1);
           if (this.#ended || !last || due.length < page.length || page.length < 500) break;
@@ -167,7 +167,7 @@ class FeedClient {
     this.#pumping = true;
     try {
       for (let event = this.#live.shift(); event && !this.#ended; event = this.#live.shift()) {
-        if (event.position > this.#sent) await this.#send(event, false);
+        if (event.position > this.#sent) await this.#send(event);
       }
     } catch (error) {
       this.#onFailure(error);
@@ -177,28 +177,29 @@ class FeedClient {
     }
   }
 
-  async #send(event: StoredEvent, catchingUp: boolean): Promise<void> {
+  /**
+   * Writes one frame; when the client's unsent bytes pass the limit, waits for it to drain — catching up or live,
+   * a client that reads is never cut off for a burst (its live events queue meanwhile, bounded by
+   * `maxQueuedEvents`) — but not for ever: one that has not drained within `drainTimeoutMs` is told to resume.
+   */
+  async #send(event: StoredEvent): Promise<void> {
     if (this.#ended) return;
     const data = await this.#spec.render(event);
     if (this.#ended) return;
     this.#res.write(frame(event, data));
     this.#sent = event.position;
     if (this.#res.writableLength <= this.#options.maxBufferedBytes) return;
-    if (catchingUp) {
-      // Catching up, we set the pace: wait for the client, but not for ever.
-      // One signal for the three waits, so the losers' listeners and the timer go with the winner.
-      const abort = new AbortController();
-      const drained = await Promise.race([
-        once(this.#res, 'drain', { signal: abort.signal }).then(() => true),
-        once(this.#res, 'close', { signal: abort.signal }).then(() => true), // gone: end() has run
-        new Promise<false>((resolve) => {
-          const timer = setTimeout(() => resolve(false), this.#options.drainTimeoutMs);
-          abort.signal.addEventListener('abort', () => clearTimeout(timer));
-        }),
-      ]).finally(() => abort.abort());
-      if (drained) return;
-    }
-    this.overflow();
+    // One signal for the three waits, so the losers' listeners and the timer go with the winner.
+    const abort = new AbortController();
+    const drained = await Promise.race([
+      once(this.#res, 'drain', { signal: abort.signal }).then(() => true),
+      once(this.#res, 'close', { signal: abort.signal }).then(() => true), // gone: end() has run
+      new Promise<false>((resolve) => {
+        const timer = setTimeout(() => resolve(false), this.#options.drainTimeoutMs);
+        abort.signal.addEventListener('abort', () => clearTimeout(timer));
+      }),
+    ]).finally(() => abort.abort());
+    if (!drained) this.overflow();
   }
 
   /** Too slow: a retry hint naming the last event sent, then the stream ends (the client resumes from there). */
