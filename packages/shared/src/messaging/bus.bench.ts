@@ -260,7 +260,7 @@ function rawConsumer(sql: Sql, topic: string, onMessage: (headers: Record<string
           where topic = $1 and partition = $2 and "offset" >= $3 order by "offset" limit 100`,
         [topic, partition, next],
       );
-      if (rows.length === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+      if (rows.length === 0) await new Promise((resolve) => setImmediate(resolve)); // polls: the baseline's favour
       for (const row of rows) {
         const parsed: unknown = JSON.parse(row.headers);
         const headers: Record<string, string> = {};

@@ -20,7 +20,9 @@
  *   row lock, held to commit) and inserts the messages at the offsets it took, so offsets are unique and gap-free
  *   per partition under concurrent publishers, and commit order is offset order (a reader never sees offset n+1
  *   before n). A call spanning several partitions locks them in ascending order, so two such calls cannot deadlock.
- *   In plpgsql because its statements' plans are kept per connection: on PGlite one call costs about a raw insert.
+ *   In plpgsql because its statements' plans are kept per connection: on PGlite one message costs 1.4–1.8× a raw
+ *   insert of the same row (bus.bench.ts); the same SQL as one CTE statement, planned on every call, cost about
+ *   twice what the function does.
  * - Consumers are woken in-process when a publish commits; a bounded fallback poll (`pollIntervalMs`) covers what
  *   no wake-up announces (another process publishing into the same server database).
  * - A group's position on each partition of its topics is stored when it subscribes (the beginning or the end, by
@@ -37,9 +39,9 @@
  *
  * One bus per database and process: group membership, rebalancing and wake-ups live in this object. Two processes
  * (or two buses) consuming with the same group on one database would each deliver every message; the embedded data
- * directory is locked to one process anyway.
+ * directory is locked to one process anyway. Durable against the process dying at any moment (`kill -9`: the crash
+ * test); against a power loss only as far as PGlite itself is, which runs with `fsync` off.
  */
-
 import { ensureSchema } from '../event-sourcing/postgres/migrations.ts';
 import type { Sql } from '../event-sourcing/postgres/sql.ts';
 import { DeliveryAbandoned, deliver, partitionOf } from './delivery.ts';
