@@ -1,5 +1,5 @@
 /**
- * Intake → eligibility in the embedded system, through the in-process bus, as the issue checks it: pre-checks by the
+ * Intake → eligibility in the embedded system, through the embedded bus, as the issue checks it: pre-checks by the
  * rule set in force, the officer's decision, roles, and a future rule set leaving today's pre-checks alone.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
