@@ -13,8 +13,10 @@ import { fileURLToPath } from 'node:url';
 import { LocalKeys } from '@buergerkoffer/shared/http';
 import {
   describeWithAll,
+  metricValue,
   openEventStream,
   type PrivatePostgres,
+  pollUntil,
   privatePostgres,
   type SseEvent,
   useServiceProcesses,
@@ -25,21 +27,8 @@ const intakeMain = fileURLToPath(new URL('../../intake/src/main.ts', import.meta
 const casefileMain = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function until<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  for (;;) {
-    last = await probe().catch(() => undefined);
-    if (last !== undefined && accept(last)) return last;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
-    await sleep(200);
-  }
-}
-
-const metric = (text: string, name: string, processor: string): number | undefined => {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{processor="${processor}"}`));
-  return line === undefined ? undefined : Number(line.split(' ').at(-1));
-};
+const until = pollUntil;
+const metric = (text: string, name: string, processor: string) => metricValue(text, name, `processor="${processor}"`);
 
 describeWithAll(['postgres', 'kafka'], 'processors through a PostgreSQL restart', (urls) => {
   const start = useServiceProcesses();

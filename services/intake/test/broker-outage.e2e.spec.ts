@@ -15,7 +15,9 @@ import { type IncomingMessage, KafkaEventBus } from '@buergerkoffer/shared/messa
 import {
   describeWithAll,
   freePort,
+  metricValue,
   type PrivateKafka,
+  pollUntil,
   privateKafka,
   useServiceProcesses,
   useTestDatabase,
@@ -26,22 +28,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 const intakeMain = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** Polls `probe` until it returns a value `accept` takes (or the timeout passes, then fails with the last value). */
-async function until<T>(probe: () => Promise<T>, accept: (value: T) => boolean, timeoutMs: number, what: string) {
-  const deadline = Date.now() + timeoutMs;
-  let last: T | undefined;
-  for (;;) {
-    last = await probe().catch(() => undefined);
-    if (last !== undefined && accept(last)) return last;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
-    await sleep(200);
-  }
-}
-
-const metric = (text: string, name: string, labels: string): number | undefined => {
-  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
-  return line === undefined ? undefined : Number(line.split(' ').at(-1));
-};
+const until = pollUntil;
+const metric = metricValue;
 
 describeWithAll(['postgres', 'kafka'], 'intake’s relay through a broker outage', (urls) => {
   const db = useTestDatabase(urls.postgres);

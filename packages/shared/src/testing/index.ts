@@ -23,5 +23,5 @@ export {
   privatePostgres,
 } from './private-servers.ts';
 export { describeWith, describeWithAll, infra } from './requirements.ts';
-export { type ServiceProcess, useServiceProcesses } from './service-process.ts';
+export { metricValue, pollUntil, type ServiceProcess, useServiceProcesses } from './service-process.ts';
 export { openEventStream, type SseEvent } from './sse.ts';

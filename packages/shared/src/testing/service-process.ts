@@ -47,3 +47,26 @@ export function useServiceProcesses(): (main: string, env: Record<string, string
     }
   };
 }
+
+/** Polls `probe` until `accept` takes its value (a failed probe counts as no value); fails after `timeoutMs`. */
+export async function pollUntil<T>(
+  probe: () => Promise<T>,
+  accept: (value: T) => boolean,
+  timeoutMs: number,
+  what: string,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: T | undefined;
+  for (;;) {
+    last = await probe().catch(() => undefined);
+    if (last !== undefined && accept(last)) return last;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what} (last: ${JSON.stringify(last)})`);
+    await sleep(200);
+  }
+}
+
+/** A sample's value in a Prometheus text exposition (`name{labels} value`), or undefined when absent. */
+export function metricValue(text: string, name: string, labels: string): number | undefined {
+  const line = text.split('\n').find((l) => l.startsWith(`${name}{${labels}}`));
+  return line === undefined ? undefined : Number(line.split(' ').at(-1));
+}
