@@ -35,8 +35,8 @@ export default defineConfig({
         test: {
           name: 'contracts',
           include: where('contract'),
-          testTimeout: 60_000,
-          hookTimeout: 120_000,
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
         },
       },
       {

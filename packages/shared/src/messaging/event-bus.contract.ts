@@ -15,7 +15,7 @@ export interface BusSubject {
 
 const tag = () => randomBytes(3).toString('hex');
 
-export const waitFor = async (check: () => boolean, timeoutMs = 20_000, what = 'condition'): Promise<void> => {
+export const waitFor = async (check: () => boolean, timeoutMs = 60_000, what = 'condition'): Promise<void> => {
   const deadline = Date.now() + timeoutMs;
   while (!check()) {
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
@@ -70,7 +70,7 @@ export function eventBusContract(name: string, open: () => Promise<BusSubject>):
             keys.flatMap((key) => [0, 1, 2].map((i) => ({ key, value: `${key}:${round * 3 + i}` }))),
           );
         }
-        await waitFor(() => [...seen.values()].flat().length === 36, 20_000, '36 messages');
+        await waitFor(() => [...seen.values()].flat().length === 36, 60_000, '36 messages');
         for (const key of keys) {
           expect(seen.get(key)).toEqual(Array.from({ length: 9 }, (_, i) => `${key}:${i}`));
         }
@@ -90,7 +90,7 @@ export function eventBusContract(name: string, open: () => Promise<BusSubject>):
         const consumer = await subscribe({ groupId, topics: [t] }, async () => {
           handled++;
         });
-        await waitFor(() => handled === 7, 20_000, 'seven handled');
+        await waitFor(() => handled === 7, 60_000, 'seven handled');
         await consumer.stop(); // commits what was handled
         expect(await bus.consumerLag(groupId, [t])).toBe(0);
       });
@@ -112,7 +112,7 @@ export function eventBusContract(name: string, open: () => Promise<BusSubject>):
             first.push(text(m));
           },
         );
-        await waitFor(() => first.length === 2, 20_000, 'm0, m1');
+        await waitFor(() => first.length === 2, 60_000, 'm0, m1');
         await new Promise((resolve) => setTimeout(resolve, 200)); // m2 is being retried
         await failing.stop();
         expect(first).toEqual(['m0', 'm1']);
@@ -121,7 +121,7 @@ export function eventBusContract(name: string, open: () => Promise<BusSubject>):
         await subscribe({ groupId, topics: [t] }, async (m) => {
           second.push(text(m));
         });
-        await waitFor(() => second.length === 3, 30_000, 'm2..m4');
+        await waitFor(() => second.length === 3, 60_000, 'm2..m4');
         expect(second).toEqual(['m2', 'm3', 'm4']);
       });
     });
@@ -140,7 +140,7 @@ export function eventBusContract(name: string, open: () => Promise<BusSubject>):
           await new Promise((resolve) => setTimeout(resolve, 15));
           handled.push(text(m));
         });
-        await waitFor(() => handled.length >= 10, 20_000, '10 handled');
+        await waitFor(() => handled.length >= 10, 60_000, '10 handled');
         await slow.stop();
         const before = handled.length;
         await new Promise((resolve) => setTimeout(resolve, 100));
@@ -149,7 +149,7 @@ export function eventBusContract(name: string, open: () => Promise<BusSubject>):
         await subscribe({ groupId, topics: [t] }, async (m) => {
           handled.push(text(m));
         });
-        await waitFor(() => new Set(handled).size === values.length, 30_000, 'every value');
+        await waitFor(() => new Set(handled).size === values.length, 60_000, 'every value');
         expect(new Set(handled)).toEqual(new Set(values));
       });
     });
@@ -178,7 +178,7 @@ export function eventBusContract(name: string, open: () => Promise<BusSubject>):
           { key: 'case-1', value: 'poison', headers: { ce_id: 'e-2', traceparent: 'tp' } },
           { key: 'case-1', value: 'after' },
         ]);
-        await waitFor(() => done.includes('after') && dead.length === 1, 30_000, 'after + one dead letter');
+        await waitFor(() => done.includes('after') && dead.length === 1, 60_000, 'after + one dead letter');
         expect(done).toEqual(['flaky', 'after']);
         expect(attempts.get('flaky')).toEqual([1, 2, 3]);
         expect(attempts.get('poison')).toEqual([1, 2, 3]);
@@ -232,7 +232,7 @@ export function eventBusContract(name: string, open: () => Promise<BusSubject>):
         const bad = toKafkaRecord(event({ caseId: '', services: [] }));
         const good = toKafkaRecord(event({ caseId: 'case-1', services: ['id-card'] }));
         await bus.publish(t, [bad, good]);
-        await waitFor(() => accepted.length === 1 && dead.length === 1, 30_000, 'one accepted, one dead');
+        await waitFor(() => accepted.length === 1 && dead.length === 1, 60_000, 'one accepted, one dead');
         expect(dead[0]?.headers[DLQ_HEADERS.attempts]).toBe('1');
         expect(dead[0]?.headers[DLQ_HEADERS.error]).toMatch(/data\.caseId: .*data\.services: /);
         expect(accepted).toEqual([{ caseId: 'case-1', services: ['id-card'] }]);
@@ -253,12 +253,12 @@ export function eventBusContract(name: string, open: () => Promise<BusSubject>):
             Array.from({ length: 40 }, (_, i) => ({ key: `case-${(from + i) % 16}`, value: `m${from + i}` })),
           );
         await publishBatch(0);
-        await waitFor(() => byConsumer.a.length === 40, 20_000, 'first batch');
+        await waitFor(() => byConsumer.a.length === 40, 60_000, 'first batch');
         await subscribe({ groupId, topics: [t] }, async (m) => {
           byConsumer.b.push(text(m));
         });
         await publishBatch(40);
-        await waitFor(() => byConsumer.a.length + byConsumer.b.length >= 80, 30_000, 'second batch');
+        await waitFor(() => byConsumer.a.length + byConsumer.b.length >= 80, 60_000, 'second batch');
         await new Promise((resolve) => setTimeout(resolve, 300));
         const all = [...byConsumer.a, ...byConsumer.b];
         expect(all).toHaveLength(80);

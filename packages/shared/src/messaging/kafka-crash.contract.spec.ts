@@ -11,7 +11,7 @@ const child = fileURLToPath(new URL('./kafka-consumer-child.fixture.ts', import.
 
 describeWith('kafka', 'a Kafka consumer process that is killed', (brokers) => {
   describe('mid-batch, with handled messages not yet all committed', () => {
-    it('leaves nothing lost: its group resumes after the last committed offset', async () => {
+    it('leaves nothing lost: its group resumes after the last committed offset', { timeout: 240_000 }, async () => {
       const bus = KafkaEventBus.connect({ brokers: brokers.split(','), clientId: 'crash-parent' });
       const tag = randomBytes(3).toString('hex');
       const topic = `crash.${tag}`;
@@ -32,7 +32,7 @@ describeWith('kafka', 'a Kafka consumer process that is killed', (brokers) => {
         buffered = lines.pop() ?? '';
         for (const line of lines) if (line !== 'ready') handledByChild.push(line);
       });
-      await waitFor(() => handledByChild.length >= 60, 60_000, '60 handled by the child');
+      await waitFor(() => handledByChild.length >= 60, 120_000, '60 handled by the child');
       proc.kill('SIGKILL');
       await new Promise((resolve) => proc.once('exit', resolve));
       expect(handledByChild.length).toBeLessThan(values.length);
@@ -43,7 +43,7 @@ describeWith('kafka', 'a Kafka consumer process that is killed', (brokers) => {
       });
       await waitFor(
         () => new Set([...handledByChild, ...handledAfter]).size === values.length,
-        60_000,
+        120_000,
         'every value handled by one or the other',
       );
       await consumer.stop();
