@@ -113,6 +113,36 @@ function processorSuite(open: () => Promise<{ store: PostgresEventStore; sql: Sq
     await store.close();
   });
 
+  it('counts a follower that throws undefined as failed, and loses none of that batch', async () => {
+    const { store } = await open();
+    const cat = category();
+    let checkpoint = 0;
+    let throwsOnce = true;
+    const seen: number[] = [];
+    const processor = startProcessor(
+      store,
+      { name: `test:${cat}`, filter: { streamCategories: [cat] }, batchSize: 2, retryMs: [10, 40] },
+      {
+        resumeFrom: () => checkpoint,
+        handle: (batch) => {
+          if (throwsOnce) {
+            throwsOnce = false;
+            throw undefined; // what a careless follower can do: no error object at all
+          }
+          for (const e of batch) seen.push(e.position);
+          checkpoint = batch.at(-1)?.position ?? checkpoint;
+          return undefined;
+        },
+      },
+    );
+    await appendMany(store, cat, 6);
+    await waitUntil(() => seen.length >= 6, 'all six events');
+    await processor.stop();
+    expect(processor.status().failures).toBe(1);
+    expect(seen).toEqual((await store.readAll({ filter: { streamCategories: [cat] } })).map((e) => e.position));
+    await store.close();
+  });
+
   it('control: a plain subscription ends for good on the same failure', async () => {
     const { store } = await open();
     const cat = category();

@@ -103,8 +103,14 @@ export class ProcessorRegistry {
   }
 }
 
+/** Never throws, whatever was thrown (an object without a prototype, a throwing toString). */
 const errorMessage = (error: unknown): string => {
-  const text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  let text: string;
+  try {
+    text = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  } catch {
+    text = Object.prototype.toString.call(error);
+  }
   return text.length > 500 ? `${text.slice(0, 500)}…` : text;
 };
 
@@ -197,22 +203,40 @@ export class Processor implements Subscription, Watched {
     this.#inARow = 0;
   }
 
+  /** Logs and counts a failure; a logger or counter that throws must not end the processor. */
+  #report(error: unknown, message: string): void {
+    try {
+      this.#options.log?.error(
+        {
+          err: error,
+          processor: this.name,
+          attempt: this.#inARow,
+          failingSince: this.#failingSince?.toISOString(),
+        },
+        message,
+      );
+      this.#options.registry?.reportFailure(this.name);
+    } catch {
+      // reporting is best effort; following the store is not
+    }
+  }
+
   async #run(): Promise<void> {
     while (!this.#stopped) {
       try {
         if ((await this.#follow()) === 'stopped') return;
         // 'restart': the follower's checkpoint moved; resume from it at once.
       } catch (error) {
-        if (this.#stopped) return;
         this.#failures++;
+        this.#lastError = errorMessage(error);
+        if (this.#stopped) {
+          // What failed while stopping was not checkpointed: the next start hands it over again. Said, not swallowed.
+          this.#report(error, 'processor failed while stopping; the next start resumes from its checkpoint');
+          return;
+        }
         this.#inARow++;
         this.#failingSince ??= this.#now();
-        this.#lastError = errorMessage(error);
-        this.#options.log?.error(
-          { err: error, processor: this.name, attempt: this.#inARow, failingSince: this.#failingSince.toISOString() },
-          'processor failed; starting over from its checkpoint',
-        );
-        this.#options.registry?.reportFailure(this.name);
+        this.#report(error, 'processor failed; starting over from its checkpoint');
         try {
           this.#handler.onFailure?.(error);
           this.#options.onError?.(error, this.#inARow);
@@ -231,6 +255,8 @@ export class Processor implements Subscription, Watched {
     this.#position = from;
     const buffer: StoredEvent[] = [];
     let chain: Promise<void> = Promise.resolve();
+    // `failed` and `failure` apart: a follower may throw `undefined`, and that is a failure all the same.
+    let failed = false;
     let failure: unknown;
     let restart = false;
     let scheduled = false;
@@ -241,20 +267,21 @@ export class Processor implements Subscription, Watched {
     const flush = async () => {
       const batch = buffer.splice(0);
       const last = batch.at(-1);
-      if (!last || restart || failure !== undefined) return;
+      if (!last || restart || failed) return;
       const outcome = await this.#handler.handle(batch);
-      this.#pending -= batch.length;
       if (outcome === 'restart') {
         restart = true;
         interrupt();
         return;
       }
+      this.#pending -= batch.length;
       this.#position = Math.max(this.#position, last.position);
       this.#succeeded();
     };
     const schedule = () => {
       chain = chain.then(flush).catch((error: unknown) => {
-        failure ??= error;
+        if (!failed) failure = error ?? new Error('the follower failed without an error');
+        failed = true;
         interrupt();
       });
       return chain;
@@ -263,13 +290,13 @@ export class Processor implements Subscription, Watched {
     const subscription = this.#store.subscribe(
       { from, ...(this.#options.filter ? { filter: this.#options.filter } : {}), batchSize: this.#batchSize },
       async (event) => {
-        if (failure !== undefined) throw failure;
+        if (failed) throw failure;
         if (restart) throw new RestartSignal();
         buffer.push(event);
         this.#pending++;
         if (buffer.length >= this.#batchSize) {
           await schedule();
-          if (failure !== undefined) throw failure;
+          if (failed) throw failure;
         } else if (!scheduled) {
           // Handled once the subscription pauses (reading its next page, or waiting for new events).
           scheduled = true;
@@ -289,7 +316,7 @@ export class Processor implements Subscription, Watched {
     void subscription.caughtUp.then(async () => {
       await schedule();
       // caughtUp also settles when the subscription failed during its catch-up: that is no success.
-      if (failure !== undefined || restart || this.#stopped || subscriptionEnded) return;
+      if (failed || restart || this.#stopped || subscriptionEnded) return;
       // Everything up to the head it saw is handled: healthy (an idle processor's store answered).
       this.#succeeded();
       this.#markCaughtUp();
@@ -301,7 +328,7 @@ export class Processor implements Subscription, Watched {
     } finally {
       this.#subscription = undefined;
     }
-    if (failure !== undefined) throw failure;
+    if (failed) throw failure;
     if (restart) return 'restart';
     const outcome = await subscription.done.then(
       () => undefined,

@@ -341,7 +341,8 @@ export class FeedHub {
     from: number,
     release: () => void = () => undefined,
   ): Promise<void> {
-    const head = from > this.#position ? await this.#store.headPosition().catch(() => this.#position) : from;
+    // Only an id past the hub's position needs the store's head; unknown (the store failing) → a retry, not a reset.
+    const head = from > this.#position ? await this.#store.headPosition().catch(() => undefined) : from;
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
       'cache-control': 'no-store',
@@ -350,7 +351,7 @@ export class FeedHub {
     });
     res.write(`retry: ${this.#options.retryMs}\n: connected at position ${this.#position}\n\n`);
     let start = from;
-    if (from > head) {
+    if (head !== undefined && from > head) {
       start = this.#position;
       res.write(
         `id: ${start}\nevent: reset\ndata: ${JSON.stringify({
@@ -374,7 +375,7 @@ export class FeedHub {
     // Registered before the catch-up is read: events the hub delivers from now on queue up in the client.
     this.#clients.add(client);
     release(); // the reservation is now the client itself
-    if (!this.live) {
+    if (!this.live || head === undefined) {
       client.overflow(); // the hub is between two attempts to follow the store: come back shortly
       return;
     }
