@@ -72,6 +72,36 @@ describe('the command handler on the embedded store', () => {
     expect(await store.readStream(stream)).toHaveLength(2);
   });
 
+  it('appends to a stream expected to be new without reading it, and falls back to a load when it is not', async () => {
+    const reads: string[] = [];
+    const watched = new Proxy(store, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (property === 'readStream' || property === 'getStream') {
+          return (...args: unknown[]) => {
+            reads.push(String(property));
+            return (value as (...a: unknown[]) => unknown).apply(target, args);
+          };
+        }
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    const expecting = (stream: string) => ({ ...handler(stream), store: watched, expectNew: true });
+    const stream = `tally-${uuidv7()}`;
+    const keyed = { ...context, idempotencyKey: 'new-1' };
+    const first = await handleCommand(expecting(stream), count('a'), keyed);
+    expect(first).toMatchObject({ revision: 0, replayed: false, state: { items: ['a'] } });
+    expect(reads).toEqual([]); // decided on the initial state, appended expecting no stream
+    // The same keyed command again (a redelivery): the conflict leads to the load, which finds it done.
+    const again = await handleCommand(expecting(stream), count('a'), keyed);
+    expect(again).toMatchObject({ revision: 0, replayed: true, events: [] });
+    // Another command on it, wrongly expected new: decided on the loaded state, not on the initial one.
+    const other = await handleCommand(expecting(stream), count('b'), context);
+    expect(other).toMatchObject({ revision: 1, state: { items: ['a', 'b'] } });
+    expect(reads.length).toBeGreaterThan(0);
+    expect((await store.readStream(stream)).map((e) => e.data)).toMatchObject([{ item: 'a' }, { item: 'b' }]);
+  });
+
   it('writes to a stream whose events retention hides, at its real revision', async () => {
     const stream = `tally-${uuidv7()}`;
     await handleCommand(handler(stream), count('a'), context);

@@ -34,6 +34,12 @@ export interface HandleOptions<Command, Event extends DomainEvent, State> {
   readonly stream: string;
   /** Retries on a concurrent write, for internal callers only (never with `expectedRevision`). Default 0. */
   readonly retries?: number;
+  /**
+   * The stream is known to be new (its id was just drawn, or the caller saw none of its events): decide on the
+   * initial state and append expecting no stream, without reading it first. Should it exist after all, the
+   * conflict falls back to the usual load and decide (which answers a keyed repeat as replayed).
+   */
+  readonly expectNew?: boolean;
 }
 
 export interface HandleResult<Event, State> {
@@ -52,6 +58,7 @@ export async function loadStream<Event extends DomainEvent, State>(
   decider: Pick<Decider<unknown, Event, State>, 'initialState' | 'evolve'>,
   decode: (event: StoredEvent) => Event | undefined,
   stream: string,
+  { hiddenRevision = true }: { hiddenRevision?: boolean } = {},
 ): Promise<{ state: State; revision: number; ids: ReadonlySet<string> }> {
   const events: Event[] = [];
   const ids = new Set<string>();
@@ -66,11 +73,21 @@ export async function loadStream<Event extends DomainEvent, State>(
     }
     if (page.length < 1_000) break;
   }
-  if (revision < 0) {
+  if (revision < 0 && hiddenRevision) {
     // No visible events: the stream may still exist with every event hidden by retention or a soft delete.
     revision = (await store.getStream(stream))?.revision ?? -1;
   }
   return { state: fold(decider, events), revision, ids };
+}
+
+/** The stream's state only (a reader that decides nothing): no second look at an empty stream for its revision. */
+export async function loadState<Event extends DomainEvent, State>(
+  store: EventStore,
+  decider: Pick<Decider<unknown, Event, State>, 'initialState' | 'evolve'>,
+  decode: (event: StoredEvent) => Event | undefined,
+  stream: string,
+): Promise<State> {
+  return (await loadStream(store, decider, decode, stream, { hiddenRevision: false })).state;
 }
 
 export function stampMetadata(context: CommandContext): EventMetadata {
@@ -99,8 +116,11 @@ async function decideAndAppend<Command, Event extends DomainEvent, State>(
   context: CommandContext,
 ): Promise<HandleResult<Event, State>> {
   const retries = context.expectedRevision === undefined ? (options.retries ?? 0) : 0;
+  let guessNew = options.expectNew === true && context.expectedRevision === undefined;
   for (let attempt = 0; ; attempt++) {
-    const { state, revision, ids } = await loadStream(options.store, options.decider, options.decode, options.stream);
+    const { state, revision, ids } = guessNew
+      ? { state: options.decider.initialState(), revision: -1, ids: new Set<string>() }
+      : await loadStream(options.store, options.decider, options.decode, options.stream);
     const keyedId = (index: number) =>
       deterministicId(options.stream, context.tenantId, context.idempotencyKey ?? '', String(index));
     if (context.idempotencyKey !== undefined && ids.has(keyedId(0))) {
@@ -122,6 +142,12 @@ async function decideAndAppend<Command, Event extends DomainEvent, State>(
     const expected: ExpectedState = revision < 0 ? 'no-stream' : { revision };
     try {
       const result = await options.store.append(options.stream, toAppend, expected);
+      if (guessNew && result.replayed) {
+        // Appended before (a keyed redelivery): answer from the stream as it is, as the usual path does.
+        guessNew = false;
+        attempt--;
+        continue;
+      }
       const after = events.reduce(options.decider.evolve, state);
       return {
         state: after,
@@ -131,6 +157,11 @@ async function decideAndAppend<Command, Event extends DomainEvent, State>(
         replayed: result.replayed,
       };
     } catch (error) {
+      if (error instanceof VersionConflictError && guessNew) {
+        guessNew = false; // not new after all: load it and decide again (not counted as a retry)
+        attempt--;
+        continue;
+      }
       if (error instanceof VersionConflictError && attempt < retries) continue;
       throw error;
     }

@@ -6,6 +6,7 @@ export {
   type HandleOptions,
   type HandleResult,
   handleCommand,
+  loadState,
   loadStream,
   stampMetadata,
 } from './command-handler.ts';

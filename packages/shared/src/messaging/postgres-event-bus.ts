@@ -471,48 +471,58 @@ export class PostgresEventBus implements EventBus {
         await wake.wait;
         continue;
       }
-      wake.cancel();
-      // PGlite answers in microtasks: a backlog worked off without a pause would keep timers and I/O (HTTP) waiting.
-      await new Promise((resolve) => setImmediate(resolve));
-      for (const row of rows) {
-        if (!owns()) return;
-        const offset = Number(row.offset);
-        try {
-          const message: Omit<IncomingMessage, 'attempt'> = {
-            topic,
-            partition,
-            offset: String(offset),
-            key: row.key,
-            value: Buffer.from(row.value, 'hex'),
-            headers: headersOf(row.headers),
-          };
-          const outcome = await deliver(
-            message,
-            member.handler,
-            member.options,
-            () => !owns(),
-            (ms) => this.#pause(tp, ms, owns),
-          );
-          const commit = [groupId, topic, partition, offset + 1];
-          if (outcome.kind === 'dead-letter') {
-            await this.ensureTopics([{ topic: outcome.topic, partitions: 1 }]);
-            const count = await this.#partitionCount(outcome.topic);
-            // The dead letter and the commit in one transaction: after a crash, either both or neither.
-            await this.#sql.transaction(async (tx) => {
-              await this.#append(tx, outcome.topic, count, [outcome.message]);
-              await tx.query(COMMIT, commit);
-            });
-            this.#waiters.wake(tpKey(outcome.topic, partitionOf(outcome.message.key, count)));
-          } else {
-            await this.#sql.query(COMMIT, commit);
+      // A short page was all there was: after it, the loop waits for the next publish (the wake-up armed before
+      // the read ends at once if one came meanwhile) instead of reading once more to find nothing.
+      const drained = rows.length < this.#fetchSize;
+      if (!drained) wake.cancel();
+      let broke = false;
+      try {
+        // PGlite answers in microtasks: a backlog worked off without a pause would keep timers and I/O waiting.
+        await new Promise((resolve) => setImmediate(resolve));
+        for (const row of rows) {
+          if (!owns()) return;
+          const offset = Number(row.offset);
+          try {
+            const message: Omit<IncomingMessage, 'attempt'> = {
+              topic,
+              partition,
+              offset: String(offset),
+              key: row.key,
+              value: Buffer.from(row.value, 'hex'),
+              headers: headersOf(row.headers),
+            };
+            const outcome = await deliver(
+              message,
+              member.handler,
+              member.options,
+              () => !owns(),
+              (ms) => this.#pause(tp, ms, owns),
+            );
+            const commit = [groupId, topic, partition, offset + 1];
+            if (outcome.kind === 'dead-letter') {
+              await this.ensureTopics([{ topic: outcome.topic, partitions: 1 }]);
+              const count = await this.#partitionCount(outcome.topic);
+              // The dead letter and the commit in one transaction: after a crash, either both or neither.
+              await this.#sql.transaction(async (tx) => {
+                await this.#append(tx, outcome.topic, count, [outcome.message]);
+                await tx.query(COMMIT, commit);
+              });
+              this.#waiters.wake(tpKey(outcome.topic, partitionOf(outcome.message.key, count)));
+            } else {
+              await this.#sql.query(COMMIT, commit);
+            }
+            next = offset + 1;
+            failures = 0;
+          } catch (error) {
+            if (error instanceof DeliveryAbandoned) return; // not committed: the next owner starts at this message
+            broke = true;
+            await failed(error, 'commit');
+            break;
           }
-          next = offset + 1;
-          failures = 0;
-        } catch (error) {
-          if (error instanceof DeliveryAbandoned) return; // not committed: the next owner starts at this message
-          await failed(error, 'commit');
-          break;
         }
+        if (drained && !broke) await wake.wait;
+      } finally {
+        wake.cancel();
       }
     }
   }

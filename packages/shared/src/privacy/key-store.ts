@@ -160,22 +160,32 @@ export class PostgresKeyStore implements KeyStore {
   }
 
   /**
-   * A stored key is one lookup. A new subject's key is inserted and answered from what was inserted (`returning`),
-   * not read back: two statements where there were three (sealing a case spent more time on its key than on its
-   * append). When the insert finds a key stored meanwhile by another writer — or the subject erased — that one
-   * stands: it is read (and an erased subject stays erased).
+   * One statement whether the subject has a key or not: a new key is inserted (`on conflict do nothing`: a key once
+   * stored is never replaced, an erased one never revived) and answered from what was inserted; a stored key is read
+   * in the same statement (it sees the table as before the insert). Sealing a new case's applicant used to take a
+   * lookup and an insert. A key another writer stored after the statement's snapshot is in neither half: it is read.
    */
   async keyFor(tenantId: string, subjectId: string): Promise<Buffer> {
-    const found = await this.findKey(tenantId, subjectId);
-    if (found) return found;
+    const cached = this.#cached(tenantId, subjectId);
+    if (cached) return cached;
     const erasures = this.#erasures;
     const key = randomBytes(32);
-    const inserted = await this.#sql.query(
-      `insert into pd_subject_keys (tenant_id, subject_id, wrapped_key) values ($1, $2, $3)
-       on conflict do nothing returning subject_id`,
+    const [row] = await this.#sql.query<{ wrapped_key: Uint8Array | null; created: boolean }>(
+      `with created as (
+         insert into pd_subject_keys (tenant_id, subject_id, wrapped_key) values ($1, $2, $3)
+         on conflict do nothing returning subject_id
+       )
+       select null::bytea as wrapped_key, true as created from created
+       union all
+       select wrapped_key, false from pd_subject_keys where tenant_id = $1 and subject_id = $2`,
       [tenantId, subjectId, wrapKey(this.#masterKey, tenantId, subjectId, key)],
     );
-    if (inserted.length > 0) return this.#remember(tenantId, subjectId, key, erasures);
+    if (row?.created) return this.#remember(tenantId, subjectId, key, erasures);
+    if (row) {
+      if (!row.wrapped_key) throw new SubjectErasedError(tenantId, subjectId);
+      const stored = unwrapKey(this.#masterKey, tenantId, subjectId, row.wrapped_key);
+      return this.#remember(tenantId, subjectId, stored, erasures);
+    }
     const stored = await this.findKey(tenantId, subjectId);
     if (!stored) throw new SubjectErasedError(tenantId, subjectId);
     return stored;

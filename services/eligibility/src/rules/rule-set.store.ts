@@ -1,13 +1,11 @@
-import { type EventStore, loadStream, type StoredEvent } from '@buergerkoffer/shared/event-sourcing';
+import { type EventStore, loadState, type StoredEvent } from '@buergerkoffer/shared/event-sourcing';
 import { type RuleSetState, ruleSetDecider, toRuleSetStreamName } from './rule-set.decider.ts';
 import type { RuleSetEvent } from './rule-set.events.ts';
 
 export const decodeRuleSetEvent = (event: StoredEvent): RuleSetEvent | undefined =>
   event.type === 'RuleSetPublished' ? ({ type: event.type, data: event.data } as RuleSetEvent) : undefined;
 
-export async function loadRuleSets(
-  store: EventStore,
-  tenantId: string,
-): Promise<{ state: RuleSetState; revision: number }> {
-  return loadStream(store, ruleSetDecider, decodeRuleSetEvent, toRuleSetStreamName(tenantId));
+/** The tenant's rule sets (read for every pre-check: the state only, see loadState). */
+export async function loadRuleSets(store: EventStore, tenantId: string): Promise<{ state: RuleSetState }> {
+  return { state: await loadState(store, ruleSetDecider, decodeRuleSetEvent, toRuleSetStreamName(tenantId)) };
 }

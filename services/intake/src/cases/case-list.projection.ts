@@ -144,13 +144,21 @@ export function caseListProjection(deps: CaseListDeps): BoundProjection {
   return { projection, store, sql: deps.sql };
 }
 
-export async function findOpenDuplicates(sql: Sql, tenantId: string, duplicateKey: string): Promise<string[]> {
-  const rows = await sql.query<{ case_id: string }>(
-    `select case_id::text as case_id from intake_case_list
-      where tenant_id = $1 and duplicate_key = $2 and status = 'open' order by opened_at`,
-    [tenantId, duplicateKey],
+/** The open cases of the tenant with each of the duplicate keys (one query for all), oldest first per key. */
+export async function findOpenDuplicates(
+  sql: Sql,
+  tenantId: string,
+  duplicateKeys: readonly string[],
+): Promise<Map<string, string[]>> {
+  const found = new Map<string, string[]>(duplicateKeys.map((key) => [key, []]));
+  if (duplicateKeys.length === 0) return found;
+  const rows = await sql.query<{ case_id: string; duplicate_key: string }>(
+    `select case_id::text as case_id, duplicate_key from intake_case_list
+      where tenant_id = $1 and duplicate_key = any($2::text[]) and status = 'open' order by opened_at`,
+    [tenantId, [...new Set(duplicateKeys)]],
   );
-  return rows.map((row) => row.case_id);
+  for (const row of rows) found.get(row.duplicate_key)?.push(row.case_id);
+  return found;
 }
 
 export interface CaseListPage {

@@ -77,67 +77,114 @@ function openedIn(events: readonly StoredEvent[], caseId: string): OpenedCase | 
   return undefined;
 }
 
-export async function openCase(
+export interface OpenCaseOptions {
+  readonly caseId?: string;
+  readonly idempotencyKey?: string;
+  readonly correlationId?: string;
+}
+
+export function openCase(
   deps: OpenCaseDeps,
   principal: Principal,
   input: OpenCaseInput,
-  options: { caseId?: string; idempotencyKey?: string; correlationId?: string } = {},
+  options: OpenCaseOptions = {},
 ): Promise<OpenedCase> {
+  return openCases(deps, principal, [{ input, options }]).then(([opened]) => opened as OpenedCase);
+}
+
+/**
+ * Opens several cases for one caller in a few statements, not a few per case (a group request opens up to 60):
+ * one reference append for all, one duplicate lookup for all, then one append per case, none read first.
+ * `fresh`: the caller knows no earlier run of these requests got as far as a reference (a group request whose own
+ * event was new): the look for an earlier case or reference is skipped.
+ */
+export async function openCases(
+  deps: OpenCaseDeps,
+  principal: Principal,
+  openings: readonly { readonly input: OpenCaseInput; readonly options?: OpenCaseOptions }[],
+  { fresh = false }: { fresh?: boolean } = {},
+): Promise<OpenedCase[]> {
   const now = deps.now();
-  const key = options.idempotencyKey;
-  const caseId = options.caseId ?? (key === undefined ? uuidv7(now.getTime()) : caseIdForKey(principal, key));
   const actor = { id: principal.subject, role: principal.roles[0] ?? 'unknown' };
-  const earlierEvents = () => deps.store.readCase(principal.tenantId, caseId, { limit: 20 });
-  let reference: string | undefined;
-  if (options.caseId !== undefined || key !== undefined) {
-    // Possibly a repeat: the case may be open already, or have its reference without being open yet.
-    const earlier = await earlierEvents();
-    const opened = openedIn(earlier, caseId);
-    if (opened) return opened;
-    reference = assignedReference(earlier, caseId);
-  }
-  reference ??= await caseReferencesOf(deps.store).assign({
-    tenantId: principal.tenantId,
-    caseId,
-    year: now.getUTCFullYear(),
-    actor,
-  });
-  // A probable duplicate (same normalised name and birth date, still open) is flagged, not refused.
-  const possibleDuplicateOf = await findOpenDuplicates(
-    deps.sql,
-    principal.tenantId,
-    duplicateKeyOf(deps.duplicateSecret, principal.tenantId, input.applicant),
+  const year = now.getUTCFullYear();
+  const planned = await Promise.all(
+    openings.map(async ({ input, options = {} }) => {
+      const key = options.idempotencyKey;
+      const caseId = options.caseId ?? (key === undefined ? uuidv7(now.getTime()) : caseIdForKey(principal, key));
+      const earlierEvents = () => deps.store.readCase(principal.tenantId, caseId, { limit: 20 });
+      // Possibly a repeat: the case may be open already, or have its reference without being open yet.
+      const repeat = !fresh && (options.caseId !== undefined || key !== undefined);
+      const earlier = repeat ? await earlierEvents() : [];
+      return {
+        input,
+        options,
+        key,
+        caseId,
+        earlierEvents,
+        opened: openedIn(earlier, caseId),
+        reference: assignedReference(earlier, caseId),
+      };
+    }),
   );
-  // A keyed repeat seals the applicant under the same data subject (no second key for one person and case).
-  const subjectId = key === undefined ? uuidv7(now.getTime()) : deterministicId('intakeApplicant', caseId);
-  try {
-    const result = await handleCommand(
-      { store: deps.store, decider: caseDecider, decode: decodeCaseEvent, stream: toCaseStreamName(caseId) },
-      {
-        type: 'OpenCase',
-        ...input,
-        caseId,
-        reference,
-        applicant: { ...input.applicant, subjectId },
-        possibleDuplicateOf,
-        now: now.toISOString(),
-      },
-      {
-        tenantId: principal.tenantId,
-        actor,
-        caseId,
-        ...(options.correlationId ? { correlationId: options.correlationId } : {}),
-        ...(key ? { idempotencyKey: key } : {}),
-      },
-    );
-    return { caseId, reference, revision: result.revision };
-  } catch (error) {
-    // Two runs of one keyed request at once (a retry took over the key of a run that was slow, not dead): the case
-    // the first of them opened is the answer of both.
-    if (error instanceof VersionConflictError && key !== undefined) {
-      const opened = openedIn(await earlierEvents(), caseId);
-      if (opened) return opened;
+  const toOpen = planned.filter((plan) => plan.opened === undefined);
+  // All references in one batch (the allocator appends every waiting request at once), in the order given.
+  const references = caseReferencesOf(deps.store);
+  const assigned = await Promise.all(
+    toOpen.map(
+      (plan) => plan.reference ?? references.assign({ tenantId: principal.tenantId, caseId: plan.caseId, year, actor }),
+    ),
+  );
+  // A probable duplicate (same normalised name and birth date, still open) is flagged, not refused.
+  const duplicateKeys = toOpen.map((plan) =>
+    duplicateKeyOf(deps.duplicateSecret, principal.tenantId, plan.input.applicant),
+  );
+  const duplicates = await findOpenDuplicates(deps.sql, principal.tenantId, duplicateKeys);
+  const results = new Map<string, OpenedCase>();
+  for (const [index, plan] of toOpen.entries()) {
+    const reference = assigned[index] as string;
+    const { key } = plan;
+    // A keyed repeat seals the applicant under the same data subject (no second key for one person and case).
+    const subjectId = key === undefined ? uuidv7(now.getTime()) : deterministicId('intakeApplicant', plan.caseId);
+    try {
+      const result = await handleCommand(
+        {
+          store: deps.store,
+          decider: caseDecider,
+          decode: decodeCaseEvent,
+          stream: toCaseStreamName(plan.caseId),
+          // No CaseOpened among its events (or a new id): the case stream is new, or a concurrent run opens it.
+          expectNew: true,
+        },
+        {
+          type: 'OpenCase',
+          ...plan.input,
+          caseId: plan.caseId,
+          reference,
+          applicant: { ...plan.input.applicant, subjectId },
+          possibleDuplicateOf: duplicates.get(duplicateKeys[index] as string) ?? [],
+          now: now.toISOString(),
+        },
+        {
+          tenantId: principal.tenantId,
+          actor,
+          caseId: plan.caseId,
+          ...(plan.options.correlationId ? { correlationId: plan.options.correlationId } : {}),
+          ...(key ? { idempotencyKey: key } : {}),
+        },
+      );
+      results.set(plan.caseId, { caseId: plan.caseId, reference, revision: result.revision });
+    } catch (error) {
+      // Two runs of one keyed request at once (a retry took over the key of a run that was slow, not dead): the case
+      // the first of them opened is the answer of both.
+      if (error instanceof VersionConflictError && key !== undefined) {
+        const opened = openedIn(await plan.earlierEvents(), plan.caseId);
+        if (opened) {
+          results.set(plan.caseId, opened);
+          continue;
+        }
+      }
+      throw error;
     }
-    throw error;
   }
+  return planned.map((plan) => plan.opened ?? (results.get(plan.caseId) as OpenedCase));
 }

@@ -92,7 +92,40 @@ describe('institutions and group requests over HTTP', () => {
     expect(institution.json().groupRequestIds).toEqual([groupRequestId]);
   });
 
-  it('hands the event loop back before each resident, so one large group request does not hold up all others', async () => {
+  it('numbers the residents’ cases in their order and flags those already open as probable duplicates', async () => {
+    const { institutionId } = (await registerInstitution()).json();
+    const send = async (residents: ReturnType<typeof resident>[]) =>
+      (
+        await fixture.app.inject({
+          method: 'POST',
+          url: `/institutions/${institutionId}/group-requests`,
+          headers: await fixture.auth(),
+          payload: { residents },
+        })
+      ).json() as { caseIds: string[] };
+    const view = async (caseId: string) =>
+      (await fixture.app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: await fixture.auth() })).json();
+    const [earlier] = (await send([resident('Doppelt', ['id-card'])])).caseIds;
+    // The duplicate lookup reads the case list: wait until it lists the earlier case.
+    for (let i = 0; ; i++) {
+      const rows = await fixture.sql.query('select 1 from intake_case_list where case_id = $1', [earlier]);
+      if (rows.length > 0) break;
+      if (i > 3000) throw new Error('the case list did not list the earlier case');
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    const { caseIds } = await send([
+      resident('Vorher', ['id-card']),
+      resident(' DOPPELT ', ['life-certificate']),
+      resident('Nachher', ['id-card']),
+    ]);
+    const views = await Promise.all(caseIds.map(view));
+    expect(views.map((v) => v.possibleDuplicateOf)).toEqual([[], [earlier], []]);
+    const numbers = views.map((v) => Number(String(v.reference).split('-')[2]));
+    expect(numbers[0]).toBeGreaterThan(0);
+    expect(numbers).toEqual([numbers[0], (numbers[0] ?? 0) + 1, (numbers[0] ?? 0) + 2]);
+  });
+
+  it('hands the event loop back between residents, so one large group request does not hold up all others', async () => {
     const { institutionId } = (await registerInstitution()).json();
     const residents = Array.from({ length: 12 }, (_, i) => resident(`Turn ${i}`, ['id-card']));
     // A check-phase callback that re-arms itself runs once per turn of the event loop: it counts the turns the

@@ -4,14 +4,14 @@
  * to the group request. Retried with the same Idempotency-Key (even after a crash half-way), it opens no case twice:
  * the group request's and the residents' case ids are derived from the key.
  *
- * Up to 60 residents are opened one after another, and each case sets off work elsewhere in the process (relays,
- * projections, the pre-check). In the embedded system the store runs on this thread and answers without ever going
- * back to the event loop, so the whole request once held the loop for seconds — every tenant's requests, health
- * checks included, waited. The route hands the loop back before each resident, and after each of a case's appends
- * (see TurnTakingStore): what one turn holds is one step of one resident and what that step set off.
+ * Up to 60 residents are opened together (openCases: one reference append and one duplicate lookup for all, then
+ * one append per case), and each case sets off work elsewhere in the process (relays, projections, the pre-check).
+ * In the embedded system the store runs on this thread and answers without ever going back to the event loop, so
+ * the whole request once held the loop for seconds — every tenant's requests, health checks included, waited. The
+ * route hands the loop back after each case's append (see TurnTakingStore): what one turn holds is one resident's
+ * append and what it set off. docs/benchmarks.md has the numbers.
  */
 
-import { setImmediate as nextTurn } from 'node:timers/promises';
 import {
   deterministicId,
   type EventStore,
@@ -27,7 +27,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { address, mobility } from '../cases/case.events.ts';
 import { applicantInput, uniqueServices } from '../cases/case.routes.ts';
-import { openCase } from '../cases/open-case.ts';
+import { openCases } from '../cases/open-case.ts';
 import type { InstitutionCommand } from './institution.commands.ts';
 import { institutionDecider, toInstitutionStreamName } from './institution.decider.ts';
 import { type InstitutionEvent, institutionContact, institutionKind } from './institution.events.ts';
@@ -165,7 +165,7 @@ export const institutionRoutes =
           deterministicId('groupCase', groupRequestId, String(index)),
         );
         // The group request first (it names every case), then each resident's case.
-        await handle(
+        const group = await handle(
           request,
           principal,
           {
@@ -178,12 +178,11 @@ export const institutionRoutes =
           },
           `${key}:group`,
         );
-        for (const [index, resident] of request.body.residents.entries()) {
-          await nextTurn(); // see the top of the file: one resident per turn of the event loop
-          await openCase(
-            residentDeps,
-            principal,
-            {
+        await openCases(
+          residentDeps,
+          principal,
+          request.body.residents.map((resident, index) => ({
+            input: {
               applicant: resident.applicant,
               requestedServices: resident.requestedServices,
               mobility: resident.mobility ?? { careLevel: null, disabilityMarks: [], permanentlyHomebound: false },
@@ -192,9 +191,15 @@ export const institutionRoutes =
               institutionId,
               institutionKind: residentsInstitutionKind,
             },
-            { caseId: caseIds[index], idempotencyKey: `${key}:case:${index}`, correlationId: String(request.id) },
-          );
-        }
+            options: {
+              caseId: caseIds[index],
+              idempotencyKey: `${key}:case:${index}`,
+              correlationId: String(request.id),
+            },
+          })),
+          // Its event is new: no earlier run of this request opened a case or drew a reference (that comes after).
+          { fresh: group.events.length > 0 && !group.replayed },
+        );
         return reply
           .code(201)
           .header('location', `${request.url.replace(/\/$/, '')}/${groupRequestId}`)

@@ -8,7 +8,7 @@
  * back to a bounded poll when a notification is lost.
  */
 import { PGlite } from '@electric-sql/pglite';
-import { Notifier, PollingSubscription } from '../catch-up-subscription.ts';
+import { Notifier, PollingSubscription, pageOf } from '../catch-up-subscription.ts';
 import { IdempotencyConflictError, InvalidEventError, StreamDeletedError, VersionConflictError } from '../errors.ts';
 import { contentHash } from '../hashing.ts';
 import type {
@@ -33,6 +33,7 @@ import type {
 import { DEFAULT_MAX_EVENT_BYTES, limitOf, prepareEvents, validateStreamName } from '../validation.ts';
 import { COMMIT_ORDER_LOCK, migrate } from './migrations.ts';
 import { pgliteSql, pgSql, type Sql, type SqlError } from './sql.ts';
+import { TailWindow } from './tail-window.ts';
 
 export interface PostgresEventStoreOptions {
   readonly maxEventBytes?: number;
@@ -115,6 +116,7 @@ export class PostgresEventStore implements EventStore {
   readonly #maxEventBytes: number;
   readonly #now: () => Date;
   readonly #notifier: Notifier;
+  readonly #tail: TailWindow;
   readonly #ownsConnection: boolean;
 
   private constructor(sql: Sql, options: PostgresEventStoreOptions) {
@@ -126,6 +128,7 @@ export class PostgresEventStore implements EventStore {
       (onNotify, onError) => sql.listen('es_events', onNotify, onError),
       options.pollIntervalMs ?? 1_000,
     );
+    this.#tail = new TailWindow((after, upTo, limit) => this.readAllUpTo(after, upTo, limit), 1_000);
   }
 
   /** Opens the store on a connection and migrates its schema. */
@@ -226,15 +229,24 @@ export class PostgresEventStore implements EventStore {
     validateStreamName(stream);
     const backwards = options.direction === 'backwards';
     const from = options.fromRevision ?? (backwards ? Number.MAX_SAFE_INTEGER : 0);
-    const rows = await this.sql.query<EventRow>(
-      `select ${EVENT_COLUMNS} from es_events e left join es_streams s on s.stream = e.stream
-        where e.stream = $1 and e.revision ${backwards ? '<=' : '>='} $2 and ${VISIBLE}
-        order by e.revision ${backwards ? 'desc' : 'asc'} limit $3`,
+    // One statement: the events, or — when there are none — one row of nulls carrying the stream's state (a
+    // tombstoned stream has no events left, so only an empty answer needs it).
+    const rows = await this.sql.query<EventRow & { stream_state: string | null }>(
+      `select ${EVENT_COLUMNS}, s.state as stream_state
+         from (select 1) one left join es_streams s on s.stream = $1
+         left join lateral (
+           select e.* from es_events e
+            where e.stream = $1 and e.revision ${backwards ? '<=' : '>='} $2 and ${VISIBLE}
+            order by e.revision ${backwards ? 'desc' : 'asc'} limit $3
+         ) e on true
+        order by e.revision ${backwards ? 'desc' : 'asc'}`,
       [stream, from, limitOf(options.limit)],
     );
-    // A tombstoned stream has no events left: only an empty answer needs the stream's state.
-    if (rows.length === 0 && (await this.getStream(stream))?.state === 'tombstoned')
-      throw new StreamDeletedError(stream);
+    const [first] = rows;
+    if (first && first.id === null) {
+      if (first.stream_state === 'tombstoned') throw new StreamDeletedError(stream);
+      return [];
+    }
     return rows.map(toEvent);
   }
 
@@ -282,7 +294,10 @@ export class PostgresEventStore implements EventStore {
     return new PollingSubscription(
       {
         head: () => this.headPosition(),
-        read: (after, upTo, limit) => this.readAllUpTo(after, upTo, limit, options.filter),
+        // Subscriptions that keep up share one read of the newest events; one behind reads with its filter.
+        read: async (after, upTo, limit) =>
+          (await this.#tail.page(after, upTo, limit, options.filter)) ??
+          pageOf(await this.readAllUpTo(after, upTo, limit, options.filter), upTo, limit),
         notifier: this.#notifier,
       },
       options,
@@ -371,6 +386,7 @@ export class PostgresEventStore implements EventStore {
         );
       }
     });
+    if (options.hard) this.#tail.clear(); // its events may be in the window of subscriptions' reads
   }
 
   async close(): Promise<void> {

@@ -52,9 +52,12 @@ export function caseEventsHandler(deps: ConsumerDeps): MessageHandler {
       causationId,
       idempotencyKey,
     };
+    // A case's opening comes first on its partition: its assessment stream is new (a redelivery finds its own
+    // events through the conflict and answers as replayed).
+    const expectNew = event.type === 'intake.case.opened.v1';
     const run = (command: AssessmentCommand) =>
       handleCommand(
-        { store: deps.store, decider: assessmentDecider, decode: decodeAssessmentEvent, stream, retries: 5 },
+        { store: deps.store, decider: assessmentDecider, decode: decodeAssessmentEvent, stream, retries: 5, expectNew },
         command,
         context,
       );
