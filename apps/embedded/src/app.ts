@@ -1,20 +1,16 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import * as casefile from '@buergerkoffer/casefile/service';
-import * as eligibility from '@buergerkoffer/eligibility/service';
-import * as fieldkit from '@buergerkoffer/fieldkit/service';
-import * as intake from '@buergerkoffer/intake/service';
-import * as scheduling from '@buergerkoffer/scheduling/service';
-import { PostgresEventStore } from '@buergerkoffer/shared/event-sourcing';
+import { PostgresCheckpointStore, PostgresEventStore } from '@buergerkoffer/shared/event-sourcing';
 import { createHttpApp, LocalKeys } from '@buergerkoffer/shared/http';
 import { PostgresEventBus } from '@buergerkoffer/shared/messaging';
 import { type Logger, withStoreMetrics } from '@buergerkoffer/shared/observability';
 import { PostgresKeyStore } from '@buergerkoffer/shared/privacy';
+import { type SystemParts, servicePlugin } from '@buergerkoffer/shared/runtime';
 import { loadOrCreateMasterKey } from './master-key.ts';
-import { eligibilityDeps, intakeDeps, type SystemParts } from './service-deps.ts';
+import { services } from './services.ts';
 import { type TestFault, withTestFault } from './test-fault.ts';
 
-export const services = [intake, eligibility, scheduling, fieldkit, casefile] as const;
+export { services } from './services.ts';
 
 export interface EmbeddedDeps {
   logger: Logger;
@@ -63,16 +59,17 @@ export async function buildEmbedded(deps: EmbeddedDeps) {
   // Personal data sealed per data subject; the keys live in the same embedded database, wrapped with the master key.
   app.addHook('onClose', async () => bus.close());
   const masterKey = await loadOrCreateMasterKey(deps.dataDir);
-  const keyStore = await PostgresKeyStore.open(store.sql, masterKey);
-  const now = () => new Date();
-  const parts: SystemParts = { store: measured, sql: store.sql, keyStore, masterKey, now };
-  const intakeParts = { ...parts, store: withTestFault(measured, deps.testFault) };
-  await app.register(intake.buildService(intakeDeps(intakeParts, bus)), { prefix: '/intake' });
-  await app.register(eligibility.buildService(eligibilityDeps(parts, bus)), { prefix: '/eligibility' });
-  await app.register(casefile.buildService({ store: measured, keyStore, sql: store.sql, now }), {
-    prefix: '/casefile',
-  });
-  for (const s of [scheduling, fieldkit]) await app.register(s.buildService(), { prefix: `/${s.name}` });
+  const parts: SystemParts = {
+    store: withTestFault(measured, deps.testFault),
+    sql: store.sql,
+    checkpoints: new PostgresCheckpointStore(store.sql),
+    keyStore: await PostgresKeyStore.open(store.sql, masterKey),
+    masterKey,
+    now: () => new Date(),
+  };
+  for (const definition of services) {
+    await app.register(servicePlugin(definition, parts, bus), { prefix: `/${definition.name}` });
+  }
   for (const s of services) {
     app.get(`/${s.name}/healthz`, { config: { public: true }, schema: { hide: true } }, async () => ({
       service: s.name,

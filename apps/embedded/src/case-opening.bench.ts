@@ -11,18 +11,16 @@
  * Environment: DATABASE_URL (default postgres://postgres@127.0.0.1:5432/postgres; a database of its own is created
  * and dropped), BENCH_SCALE (default 1; 0.25 for a quick look: 50 at once).
  */
-import { hkdfSync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import * as intake from '@buergerkoffer/intake/service';
-import { PostgresCheckpointStore, PostgresEventStore } from '@buergerkoffer/shared/event-sourcing';
-import { createHttpApp, LocalKeys } from '@buergerkoffer/shared/http';
-import { PostgresEventBus } from '@buergerkoffer/shared/messaging';
+import { pgSql } from '@buergerkoffer/shared/event-sourcing';
+import { LocalKeys } from '@buergerkoffer/shared/http';
 import { createLogger } from '@buergerkoffer/shared/observability';
-import { PersonalDataStore, PostgresKeyStore } from '@buergerkoffer/shared/privacy';
-import { createDatabase } from '@buergerkoffer/shared/testing';
+import { buildTestApp, createDatabase } from '@buergerkoffer/shared/testing';
 import { buildEmbedded } from './app.ts';
 
 const scale = Number(process.env.BENCH_SCALE ?? '1');
@@ -119,27 +117,23 @@ async function benchEmbedded() {
   }
 }
 
+/** One intake instance on the server, wired as every composition root wires it (its definition). */
 async function intakeInstance(url: string, keys: LocalKeys, masterKey: Buffer) {
-  const store = await PostgresEventStore.connect(url);
-  const keyStore = await PostgresKeyStore.open(store.sql, masterKey);
-  const app = await createHttpApp({
+  const sql = pgSql({ connectionString: url, max: 10 });
+  const fixture = await buildTestApp(intake.definition, {
+    sql,
+    tokens: keys,
+    masterKey,
+    listen: true,
     logger: silent(),
-    verifier: keys,
-    sql: store.sql,
-    openapi: { title: 'intake', version: 'bench' },
   });
-  app.addHook('onClose', async () => store.close());
-  await app.register(
-    intake.buildService({
-      store: new PersonalDataStore(store, keyStore, intake.personalData),
-      sql: store.sql,
-      checkpoints: new PostgresCheckpointStore(store.sql),
-      duplicateSecret: Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'intake duplicate lookup', 32)),
-      now: () => new Date(),
-      relay: { sealedStore: store, bus: await PostgresEventBus.open(store.sql) },
-    }),
-  );
-  return { app, url: await app.listen({ port: 0, host: '127.0.0.1' }) };
+  return {
+    url: fixture.url ?? '',
+    close: async () => {
+      await fixture.close();
+      await sql.close();
+    },
+  };
 }
 
 async function benchServer() {
@@ -155,8 +149,8 @@ async function benchServer() {
       urls: [first.url, second.url],
       token: (i) => keys.sign({ subject: `bench-agent-${i}`, tenantId: 'bochum', roles: ['intake-agent'] }),
     });
-    await first.app.close();
-    await second.app.close();
+    await first.close();
+    await second.close();
   } finally {
     await rm(keyDir, { recursive: true, force: true });
     await database.drop();

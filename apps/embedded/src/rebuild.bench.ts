@@ -16,6 +16,7 @@ import * as eligibility from '@buergerkoffer/eligibility/service';
 import * as intake from '@buergerkoffer/intake/service';
 import {
   type EventToAppend,
+  PostgresCheckpointStore,
   PostgresEventStore,
   pgSql,
   rebuildProjections,
@@ -23,7 +24,7 @@ import {
 } from '@buergerkoffer/shared/event-sourcing';
 import { PersonalDataStore, PostgresKeyStore } from '@buergerkoffer/shared/privacy';
 import { createDatabase } from '@buergerkoffer/shared/testing';
-import { allProjections } from './service-deps.ts';
+import { allProjections } from './services.ts';
 
 const scale = Number(process.env.BENCH_SCALE ?? '1');
 const serverUrl = process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -240,7 +241,14 @@ async function main() {
       // A cold key store, as in a fresh `pnpm casefile rebuild` process.
       const keyStore = await PostgresKeyStore.open(sql, masterKey);
       const result = await rebuildProjections(
-        allProjections({ store, sql, keyStore, masterKey, now: () => new Date() }),
+        allProjections({
+          store,
+          sql,
+          checkpoints: new PostgresCheckpointStore(sql),
+          keyStore,
+          masterKey,
+          now: () => new Date(),
+        }),
         { pageSize: PAGE },
       );
       if (result.events !== total) throw new Error(`rebuild applied ${result.events} of ${total} events`);

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
+  PostgresCheckpointStore,
   PostgresEventStore,
   pgSql,
   type RebuildProgress,
@@ -16,7 +17,7 @@ import { PostgresKeyStore, parseMasterKey } from '@buergerkoffer/shared/privacy'
 import type { CliConfig } from './config.ts';
 import { DataDirLockedError, lockDataDir } from './data-dir-lock.ts';
 import { findMasterKey } from './master-key.ts';
-import { allProjections } from './service-deps.ts';
+import { allProjections } from './services.ts';
 
 export const rebuildUsage = `usage: pnpm casefile rebuild [--page-size <events>]
 
@@ -164,7 +165,14 @@ export async function runRebuild(argv: readonly string[], config: CliConfig, io:
   }
   try {
     const keyStore = await PostgresKeyStore.open(store.sql, masterKey);
-    const projections = allProjections({ store, sql: store.sql, keyStore, masterKey, now: () => new Date() });
+    const projections = allProjections({
+      store,
+      sql: store.sql,
+      checkpoints: new PostgresCheckpointStore(store.sql),
+      keyStore,
+      masterKey,
+      now: () => new Date(),
+    });
     const progress = new ProgressReporter({ write: io.stderr, tty: io.stderrIsTty, projections: projections.length });
     const result = await rebuildProjections(projections, { pageSize, onProgress: (p) => progress.update(p) });
     progress.done();

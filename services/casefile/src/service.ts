@@ -3,6 +3,7 @@
  * travel), the access log, and live feeds for staff UIs — read from the event store alone, nothing kept elsewhere
  * that could disagree with it.
  */
+import { defineService } from '@buergerkoffer/shared/runtime';
 import type { FastifyPluginAsync } from 'fastify';
 import { Gauge } from 'prom-client';
 import type { CasefileDeps } from './deps.ts';
@@ -50,3 +51,14 @@ export const buildService =
     await app.register(historyRoutes(deps));
     await app.register(feedRoutes(deps, hub));
   };
+
+export const definition = defineService({
+  name,
+  title: 'Bürgerkoffer casefile',
+  defaultPort: 3105,
+  // It reads the shared store and does not use the bus, so it needs no Kafka.
+  usesBus: false,
+  topics: { publishes: [], consumes: [] },
+  deps: (parts): CasefileDeps => ({ store: parts.store, keyStore: parts.keyStore, sql: parts.sql, now: parts.now }),
+  plugin: buildService,
+});

@@ -3,15 +3,11 @@
  * need a real HTTP client), and writers that append events shaped as intake and eligibility store them — sealed
  * by the real PersonalDataStore with intake's kinds of personal fields.
  */
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { PostgresEventStore, type Sql, uuidv7 } from '@buergerkoffer/shared/event-sourcing';
-import { createHttpApp, LocalKeys, type Role } from '@buergerkoffer/shared/http';
-import { createLogger } from '@buergerkoffer/shared/observability';
-import { type PersonalDataPolicy, PersonalDataStore, PostgresKeyStore } from '@buergerkoffer/shared/privacy';
-import { buildService, type FeedOptions } from '../src/service.ts';
+import { type Sql, uuidv7 } from '@buergerkoffer/shared/event-sourcing';
+import type { Role } from '@buergerkoffer/shared/http';
+import { type PersonalDataPolicy, PersonalDataStore, type PostgresKeyStore } from '@buergerkoffer/shared/privacy';
+import { buildTestApp } from '@buergerkoffer/shared/testing';
+import { definition, type FeedOptions } from '../src/service.ts';
 
 const policy: PersonalDataPolicy = {
   CaseOpened: [
@@ -46,28 +42,19 @@ export interface CasefileFixture {
 }
 
 export async function casefileApp(sql: Sql, feeds: FeedOptions = {}): Promise<CasefileFixture> {
-  const dir = await mkdtemp(join(tmpdir(), 'bk-casefile-'));
-  const tokens = await LocalKeys.loadOrCreate(dir);
-  const sealed = await PostgresEventStore.open(sql, { pollIntervalMs: 200 });
-  const keys = await PostgresKeyStore.open(sql, randomBytes(32));
-  const app = await createHttpApp({
-    logger: createLogger({ service: 'casefile', level: 'silent' }),
-    verifier: tokens,
+  const fixture = await buildTestApp(definition, {
     sql,
-    openapi: { title: 'casefile', version: '1' },
+    storeOptions: { pollIntervalMs: 200 },
+    listen: true,
+    deps: (deps) => ({ ...deps, feeds }),
   });
-  await app.register(buildService({ store: sealed, keyStore: keys, sql, now: () => new Date(), feeds }));
-  await app.listen({ port: 0, host: '127.0.0.1' });
-  const address = app.server.address();
-  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
-  const auth = async (role: Role, tenantId = 'bochum', subject = `${role}-1`) => ({
-    authorization: `Bearer ${await tokens.sign({ subject, tenantId, roles: [role] })}`,
-  });
+  const url = fixture.url ?? '';
+  const auth = (role: Role, tenantId = 'bochum', subject = `${role}-1`) => fixture.auth(role, tenantId, subject);
   return {
     url,
     sql,
-    store: new PersonalDataStore(sealed, keys, policy),
-    keys,
+    store: new PersonalDataStore(fixture.store, fixture.keyStore, policy),
+    keys: fixture.keyStore,
     auth,
     get: async (path, role, tenantId) => {
       const response = await fetch(`${url}${path}`, { headers: await auth(role, tenantId) });
@@ -80,10 +67,10 @@ export async function casefileApp(sql: Sql, feeds: FeedOptions = {}): Promise<Ca
         headers: Object.fromEntries(response.headers),
       };
     },
+    // The database is the fixture's from here on: closed with it.
     close: async () => {
-      await app.close();
-      await sealed.close();
-      await rm(dir, { recursive: true, force: true });
+      await fixture.close();
+      await sql.close();
     },
   };
 }

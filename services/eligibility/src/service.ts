@@ -2,7 +2,7 @@
  * The eligibility service: applies each municipality's rules (versioned data) and records the officer's necessity
  * check. Consumes intake.case.v1, publishes eligibility.assessment.v1.
  */
-import { INTAKE_CASE_TOPIC } from '@buergerkoffer/shared/contracts';
+import { ELIGIBILITY_ASSESSMENT_TOPIC, INTAKE_CASE_TOPIC } from '@buergerkoffer/shared/contracts';
 import { type BoundProjection, type Processor, startProjections } from '@buergerkoffer/shared/event-sourcing';
 import {
   type Consumer,
@@ -11,7 +11,10 @@ import {
   registerConsumerLagMetric,
   watchConsumer,
 } from '@buergerkoffer/shared/messaging';
+import { PersonalDataStore } from '@buergerkoffer/shared/privacy';
+import { type BusParts, defineService } from '@buergerkoffer/shared/runtime';
 import type { FastifyPluginAsync } from 'fastify';
+import { assessmentPersonalData } from './assessments/assessment.privacy.ts';
 import { assessmentRoutes } from './assessments/assessment.routes.ts';
 import { assessmentQueueProjection } from './assessments/assessment-queue.projection.ts';
 import { startAssessmentRelay } from './assessments/integration/assessment.relay.ts';
@@ -44,7 +47,6 @@ export const buildService =
     app.addHook('onReady', async () => {
       running.push(...(await startProjections(projections(deps), { log: app.log, registry })));
       relay = await startAssessmentRelay(deps, { log: app.log, registry });
-      await deps.bus.ensureTopics([{ topic: INTAKE_CASE_TOPIC }]);
       consumer = await deps.bus.subscribe(
         { groupId: ELIGIBILITY_GROUP, topics: [INTAKE_CASE_TOPIC], isPermanent: isContractViolation },
         caseEventsHandler(deps),
@@ -60,3 +62,28 @@ export const buildService =
     await app.register(ruleSetRoutes(deps));
     await app.register(assessmentRoutes(deps));
   };
+
+/** Eligibility's dependencies from the parts every composition root has. */
+export function eligibilityDeps(parts: BusParts): EligibilityDeps {
+  const store = new PersonalDataStore(parts.store, parts.keyStore, assessmentPersonalData);
+  return {
+    store,
+    sealedStore: parts.store,
+    sql: parts.sql,
+    checkpoints: parts.checkpoints,
+    bus: parts.bus,
+    protector: store.protector,
+    now: parts.now,
+  };
+}
+
+export const definition = defineService({
+  name,
+  title: 'Bürgerkoffer eligibility',
+  defaultPort: 3102,
+  usesBus: true,
+  topics: { publishes: [ELIGIBILITY_ASSESSMENT_TOPIC], consumes: [INTAKE_CASE_TOPIC] },
+  deps: eligibilityDeps,
+  plugin: buildService,
+  projections: (parts) => projections({ sealedStore: parts.store, sql: parts.sql }),
+});

@@ -1,7 +1,10 @@
 /**
  * The intake service: records requests for the mobile office (115, e-mail, institution, counter) as cases.
- * `buildService(deps)` is the service as a fastify plugin, mounted standalone at `/` or embedded under `/intake`.
+ * `definition` is the service for every composition root (runtime/service-definition.ts): standalone at `/`
+ * (main.ts), embedded under `/intake`, in tests; `buildService(deps)` is its fastify plugin.
  */
+import { hkdfSync } from 'node:crypto';
+import { INTAKE_CASE_TOPIC } from '@buergerkoffer/shared/contracts';
 import {
   type BoundProjection,
   type CheckpointStore,
@@ -11,8 +14,11 @@ import {
   startProjections,
 } from '@buergerkoffer/shared/event-sourcing';
 import type { EventBus, Relay } from '@buergerkoffer/shared/messaging';
+import { PersonalDataStore } from '@buergerkoffer/shared/privacy';
+import { defineService, type SystemParts } from '@buergerkoffer/shared/runtime';
 import type { FastifyInstance, FastifyPluginAsync } from 'fastify';
 import { Gauge } from 'prom-client';
+import { casePersonalData } from './cases/case.privacy.ts';
 import { caseRoutes } from './cases/case.routes.ts';
 import { caseListProjection } from './cases/case-list.projection.ts';
 import { startCaseRelay } from './cases/integration/case.relay.ts';
@@ -80,3 +86,30 @@ export const buildService =
     await app.register(caseRoutes(deps));
     await app.register(institutionRoutes(deps));
   };
+
+/** The duplicate lookup's HMAC key, derived from the master key: the same in every process of a deployment. */
+export const duplicateSecretOf = (masterKey: Buffer): Buffer =>
+  Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'intake duplicate lookup', 32));
+
+/** Intake's dependencies from the parts every composition root has; without a bus, no relay (a rebuild). */
+export function intakeDeps(parts: SystemParts, bus?: EventBus): IntakeDeps {
+  return {
+    store: new PersonalDataStore(parts.store, parts.keyStore, casePersonalData),
+    sql: parts.sql,
+    checkpoints: parts.checkpoints,
+    duplicateSecret: duplicateSecretOf(parts.masterKey),
+    now: parts.now,
+    ...(bus ? { relay: { sealedStore: parts.store, bus } } : {}),
+  };
+}
+
+export const definition = defineService({
+  name,
+  title: 'Bürgerkoffer intake',
+  defaultPort: 3101,
+  usesBus: true,
+  topics: { publishes: [INTAKE_CASE_TOPIC], consumes: [] },
+  deps: (parts) => intakeDeps(parts, parts.bus),
+  plugin: buildService,
+  projections: (parts) => projections(intakeDeps(parts)),
+});

@@ -1,3 +1,4 @@
+import { defineService } from '@buergerkoffer/shared/runtime';
 import type { FastifyPluginAsync } from 'fastify';
 
 /**
@@ -10,3 +11,13 @@ export const name = 'scheduling';
 export const buildService = (): FastifyPluginAsync => async () => {
   // Routes arrive with the service's issue.
 };
+
+export const definition = defineService({
+  name,
+  title: 'Bürgerkoffer scheduling',
+  defaultPort: 3103,
+  usesBus: false,
+  topics: { publishes: [], consumes: [] },
+  deps: () => ({}),
+  plugin: buildService,
+});

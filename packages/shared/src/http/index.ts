@@ -27,14 +27,5 @@ export {
   toProblem,
   unauthorized,
 } from './problem.ts';
-export { EXIT_INTERNAL_ERROR, errorFields, guardProcess, type ProcessGuard } from './process-guard.ts';
+export { EXIT_INTERNAL_ERROR, errorFields, guardProcess, onShutdown, type ProcessGuard } from './process-guard.ts';
 export { createHttpApp, type HttpApp, type HttpAppOptions } from './server.ts';
-export {
-  type BusRuntimeDeps,
-  onShutdown,
-  type RunServiceOptions,
-  type RuntimeDeps,
-  runService,
-  type ServiceConfig,
-  serviceEnvSchema,
-} from './service-runtime.ts';

@@ -87,3 +87,21 @@ export function guardProcess(logger: Logger, flush: () => Promise<void> = async 
     },
   };
 }
+
+/**
+ * On SIGTERM or SIGINT: run `close` once, then exit 0; exit 1 if it takes longer than `timeoutMs`.
+ */
+export function onShutdown(logger: Logger, timeoutMs: number, close: () => Promise<void>): void {
+  let closing = false;
+  const shutdown = async (signal: string) => {
+    if (closing) return;
+    closing = true;
+    logger.info({ signal }, 'shutting down');
+    const force = setTimeout(() => process.exit(1), timeoutMs).unref();
+    await close();
+    clearTimeout(force);
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void shutdown('SIGINT'));
+  process.once('SIGTERM', () => void shutdown('SIGTERM'));
+}

@@ -25,3 +25,4 @@ export {
 export { describeWith, describeWithAll, infra } from './requirements.ts';
 export { metricValue, pollUntil, type ServiceProcess, useServiceProcesses } from './service-process.ts';
 export { openEventStream, type SseEvent } from './sse.ts';
+export { buildTestApp, type TestApp, type TestAppOptions } from './test-app.ts';

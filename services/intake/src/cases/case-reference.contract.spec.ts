@@ -4,7 +4,6 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   type EventStore,
-  PostgresCheckpointStore,
   PostgresEventStore,
   pgliteSql,
   pgSql,
@@ -12,14 +11,11 @@ import {
   uuidv7,
 } from '@buergerkoffer/shared/event-sourcing';
 import { KurrentDbEventStore } from '@buergerkoffer/shared/event-sourcing/kurrentdb';
-import { createHttpApp, type HttpApp, LocalKeys } from '@buergerkoffer/shared/http';
-import { PostgresEventBus } from '@buergerkoffer/shared/messaging';
-import { createLogger } from '@buergerkoffer/shared/observability';
-import { PersonalDataStore, PostgresKeyStore } from '@buergerkoffer/shared/privacy';
-import { describeWith, useTestDatabase } from '@buergerkoffer/shared/testing';
+import { type HttpApp, LocalKeys } from '@buergerkoffer/shared/http';
+import { buildTestApp, describeWith, type TestApp, useTestDatabase } from '@buergerkoffer/shared/testing';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildService, personalData } from '../service.ts';
+import { definition } from '../service.ts';
 import { CaseReferences, formatReference, REFERENCE_ASSIGNED, referenceStream } from './case-reference.ts';
 
 const YEAR = 2026;
@@ -138,6 +134,7 @@ const openCaseBody = (i: number) => ({
 function openingsOverHttp(label: string, open: () => Promise<{ sqls: [Sql, Sql]; close(): Promise<void> }>) {
   describe(`POST /cases on two intake instances on ${label}`, () => {
     let apps: HttpApp[] = [];
+    let fixtures: TestApp[] = [];
     let sqls: [Sql, Sql];
     let close: () => Promise<void>;
     let keys: LocalKeys;
@@ -146,34 +143,16 @@ function openingsOverHttp(label: string, open: () => Promise<{ sqls: [Sql, Sql];
       ({ sqls, close } = await open());
       dir = await mkdtemp(join(tmpdir(), 'bk-references-'));
       keys = await LocalKeys.loadOrCreate(dir);
+      // Two instances of one deployment: the same signing key and master key, each its own connection.
       const masterKey = randomBytes(32);
-      const duplicateSecret = randomBytes(32);
-      apps = [];
+      fixtures = [];
       for (const sql of sqls) {
-        const store = await PostgresEventStore.open(sql, { ownsConnection: false });
-        const app = await createHttpApp({
-          logger: createLogger({ service: 'intake', level: 'silent' }),
-          verifier: keys,
-          sql,
-          openapi: { title: 'intake', version: '1' },
-          rateLimit: false,
-        });
-        await app.register(
-          buildService({
-            store: new PersonalDataStore(store, await PostgresKeyStore.open(sql, masterKey), personalData),
-            sql,
-            checkpoints: new PostgresCheckpointStore(sql),
-            duplicateSecret,
-            now: () => new Date(),
-            relay: { sealedStore: store, bus: await PostgresEventBus.open(sql) },
-          }),
-        );
-        await app.ready();
-        apps.push(app);
+        fixtures.push(await buildTestApp(definition, { sql, tokens: keys, masterKey, http: { rateLimit: false } }));
       }
+      apps = fixtures.map((fixture) => fixture.app);
     });
     afterAll(async () => {
-      for (const app of apps) await app.close();
+      for (const fixture of fixtures) await fixture.close();
       await close();
       await rm(dir, { recursive: true, force: true });
     });

@@ -1,17 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Writable } from 'node:stream';
 import { fromKafkaRecord, INTAKE_CASE_TOPIC, intakeCaseContracts } from '@buergerkoffer/shared/contracts';
-import { PostgresCheckpointStore, PostgresEventStore, pgliteSql } from '@buergerkoffer/shared/event-sourcing';
-import { createHttpApp, type HttpApp, LocalKeys, type Role } from '@buergerkoffer/shared/http';
-import { type IncomingMessage, PostgresEventBus } from '@buergerkoffer/shared/messaging';
+import type { Sql } from '@buergerkoffer/shared/event-sourcing';
+import type { HttpApp, Role } from '@buergerkoffer/shared/http';
+import type { IncomingMessage } from '@buergerkoffer/shared/messaging';
 import { createLogger } from '@buergerkoffer/shared/observability';
-import { PersonalDataStore, PostgresKeyStore } from '@buergerkoffer/shared/privacy';
-import { PGlite } from '@electric-sql/pglite';
+import { buildTestApp, type TestApp } from '@buergerkoffer/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { buildService, personalData } from '../service.ts';
+import { definition } from '../service.ts';
 
 const request = {
   applicant: {
@@ -28,60 +23,33 @@ const request = {
 };
 
 describe('intake cases over HTTP (embedded store)', () => {
+  let fixture: TestApp;
   let app: HttpApp;
-  let keys: LocalKeys;
-  let dir: string;
-  let sql: ReturnType<typeof pgliteSql>;
+  let sql: Sql;
   const logLines: string[] = [];
-  let bus: PostgresEventBus;
   const published: IncomingMessage[] = [];
-  const token = (role: Role, tenantId = 'bochum') => keys.sign({ subject: `${role}-1`, tenantId, roles: [role] });
+  const token = (role: Role, tenantId = 'bochum') =>
+    fixture.tokens.sign({ subject: `${role}-1`, tenantId, roles: [role] });
   const auth = async (role: Role = 'intake-agent', tenantId = 'bochum') => ({
     authorization: `Bearer ${await token(role, tenantId)}`,
   });
 
   beforeAll(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'bk-intake-'));
-    keys = await LocalKeys.loadOrCreate(dir);
-    sql = pgliteSql(await PGlite.create());
-    const store = await PostgresEventStore.open(sql);
-    bus = await PostgresEventBus.open(sql);
-    await bus.ensureTopics([{ topic: INTAKE_CASE_TOPIC }]);
-    const reader = await bus.subscribe({ groupId: 'test-reader', topics: [INTAKE_CASE_TOPIC] }, async (m) => {
-      published.push(m);
-    });
-    await reader.ready;
-    const keyStore = await PostgresKeyStore.open(sql, randomBytes(32));
     const logs = new Writable({
       write(chunk, _encoding, done) {
         logLines.push(String(chunk));
         done();
       },
     });
-    app = await createHttpApp({
-      logger: createLogger({ service: 'intake', level: 'debug' }, logs),
-      verifier: keys,
-      sql,
-      openapi: { title: 'intake', version: '1' },
+    fixture = await buildTestApp(definition, { logger: createLogger({ service: 'intake', level: 'debug' }, logs) });
+    ({ app, sql } = fixture);
+    // The service created its topic at start; a reader of everything it publishes.
+    const reader = await fixture.bus.subscribe({ groupId: 'test-reader', topics: [INTAKE_CASE_TOPIC] }, async (m) => {
+      published.push(m);
     });
-    await app.register(
-      buildService({
-        store: new PersonalDataStore(store, keyStore, personalData),
-        sql,
-        checkpoints: new PostgresCheckpointStore(sql),
-        duplicateSecret: randomBytes(32),
-        now: () => new Date(),
-        relay: { sealedStore: store, bus },
-      }),
-    );
-    await app.ready();
+    await reader.ready;
   }, 60_000); // PGlite takes its time to start on a busy machine
-  afterAll(async () => {
-    await app.close();
-    await bus.close();
-    await sql.close();
-    await rm(dir, { recursive: true, force: true });
-  });
+  afterAll(async () => fixture.close());
 
   const open = async (body: unknown = request, headers: Record<string, string> = {}) =>
     app.inject({ method: 'POST', url: '/cases', headers: { ...(await auth()), ...headers }, payload: body as object });
@@ -115,7 +83,7 @@ describe('intake cases over HTTP (embedded store)', () => {
         method: 'POST',
         url: '/cases',
         headers: {
-          authorization: `Bearer ${await keys.sign({ subject: 'intake-agent-2', tenantId: 'bochum', roles: ['intake-agent'] })}`,
+          authorization: `Bearer ${await fixture.tokens.sign({ subject: 'intake-agent-2', tenantId: 'bochum', roles: ['intake-agent'] })}`,
           'idempotency-key': 'req-crash',
         },
         payload: request,
