@@ -40,6 +40,20 @@ export interface HandleOptions<Command, Event extends DomainEvent, State> {
    * conflict falls back to the usual load and decide (which answers a keyed repeat as replayed).
    */
   readonly expectNew?: boolean;
+  /**
+   * The stream as the caller just loaded it (`loadStream`), to decide on without reading it again: one read per
+   * command. A retry after a concurrent write loads it afresh.
+   */
+  readonly loaded?: LoadedStream<State>;
+}
+
+/** A stream folded: its state, revision (-1: none), the ids of its events, and its first event's tenant. */
+export interface LoadedStream<State> {
+  readonly state: State;
+  readonly revision: number;
+  readonly ids: ReadonlySet<string>;
+  /** The tenant of the stream's first visible event (undefined: no visible event). */
+  readonly tenantId: string | undefined;
 }
 
 export interface HandleResult<Event, State> {
@@ -59,13 +73,15 @@ export async function loadStream<Event extends DomainEvent, State>(
   decode: (event: StoredEvent) => Event | undefined,
   stream: string,
   { hiddenRevision = true }: { hiddenRevision?: boolean } = {},
-): Promise<{ state: State; revision: number; ids: ReadonlySet<string> }> {
+): Promise<LoadedStream<State>> {
   const events: Event[] = [];
   const ids = new Set<string>();
   let revision = -1;
+  let tenantId: string | undefined;
   for (;;) {
     const page = await store.readStream(stream, { fromRevision: revision + 1, limit: 1_000 });
     for (const stored of page) {
+      tenantId ??= stored.metadata.tenantId;
       const decoded = decode(stored);
       if (decoded) events.push(decoded);
       ids.add(stored.id);
@@ -77,7 +93,7 @@ export async function loadStream<Event extends DomainEvent, State>(
     // No visible events: the stream may still exist with every event hidden by retention or a soft delete.
     revision = (await store.getStream(stream))?.revision ?? -1;
   }
-  return { state: fold(decider, events), revision, ids };
+  return { state: fold(decider, events), revision, ids, tenantId };
 }
 
 /** The stream's state only (a reader that decides nothing): no second look at an empty stream for its revision. */
@@ -117,10 +133,12 @@ async function decideAndAppend<Command, Event extends DomainEvent, State>(
 ): Promise<HandleResult<Event, State>> {
   const retries = context.expectedRevision === undefined ? (options.retries ?? 0) : 0;
   let guessNew = options.expectNew === true && context.expectedRevision === undefined;
+  let loaded = options.loaded;
   for (let attempt = 0; ; attempt++) {
     const { state, revision, ids } = guessNew
       ? { state: options.decider.initialState(), revision: -1, ids: new Set<string>() }
-      : await loadStream(options.store, options.decider, options.decode, options.stream);
+      : (loaded ?? (await loadStream(options.store, options.decider, options.decode, options.stream)));
+    loaded = undefined; // a retry reads the stream again
     const keyedId = (index: number) =>
       deterministicId(options.stream, context.tenantId, context.idempotencyKey ?? '', String(index));
     if (context.idempotencyKey !== undefined && ids.has(keyedId(0))) {

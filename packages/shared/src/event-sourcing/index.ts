@@ -6,6 +6,7 @@ export {
   type HandleOptions,
   type HandleResult,
   handleCommand,
+  type LoadedStream,
   loadState,
   loadStream,
   stampMetadata,

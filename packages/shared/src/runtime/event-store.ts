@@ -7,7 +7,6 @@
  * out), instead of a service that starts and then fails every request.
  */
 import { z } from 'zod';
-import { KurrentDbEventStore } from '../event-sourcing/kurrentdb/kurrentdb-event-store.ts';
 import { PostgresEventStore } from '../event-sourcing/postgres/postgres-event-store.ts';
 import type { Sql } from '../event-sourcing/postgres/sql.ts';
 import type { EventStore } from '../event-sourcing/types.ts';
@@ -63,10 +62,13 @@ export async function openEventStore(
   let timer: NodeJS.Timeout | undefined;
   try {
     const opened = (async () => {
-      store =
-        config.EVENT_STORE === 'kurrentdb'
-          ? KurrentDbEventStore.connect(config.KURRENTDB_URL ?? '')
-          : await PostgresEventStore.open(sql, { ownsConnection: false });
+      if (config.EVENT_STORE === 'kurrentdb') {
+        // Loaded only when configured: a process on PostgreSQL never loads the KurrentDB client.
+        const { KurrentDbEventStore } = await import('../event-sourcing/kurrentdb/kurrentdb-event-store.ts');
+        store = KurrentDbEventStore.connect(config.KURRENTDB_URL ?? '');
+      } else {
+        store = await PostgresEventStore.open(sql, { ownsConnection: false });
+      }
       await store.headPosition();
       return store;
     })();

@@ -25,12 +25,16 @@ const view = (state: AssessmentState) => {
 export const assessmentRoutes =
   (deps: EligibilityDeps): FastifyPluginAsyncZod =>
   async (app) => {
+    /** The caller's tenant's assessment of the case, or 404 (another tenant's answers as absent). One read. */
     const load = async (request: FastifyRequest, caseId: string) => {
-      const stream = toAssessmentStreamName(caseId);
-      const [first] = await deps.store.readStream(stream, { limit: 1 });
-      if (!first || first.metadata.tenantId !== principalOf(request).tenantId)
-        throw notFound(`no assessment for case ${caseId}`);
-      return loadStream(deps.store, assessmentDecider, decodeAssessmentEvent, stream);
+      const loaded = await loadStream(
+        deps.store,
+        assessmentDecider,
+        decodeAssessmentEvent,
+        toAssessmentStreamName(caseId),
+      );
+      if (loaded.tenantId !== principalOf(request).tenantId) throw notFound(`no assessment for case ${caseId}`);
+      return loaded;
     };
 
     app.get(
@@ -76,7 +80,7 @@ export const assessmentRoutes =
       },
       async (request, reply) => {
         const { caseId } = request.params;
-        await load(request, caseId);
+        const loaded = await load(request, caseId);
         const principal = principalOf(request);
         const result = await handleCommand(
           {
@@ -84,6 +88,7 @@ export const assessmentRoutes =
             decider: assessmentDecider,
             decode: decodeAssessmentEvent,
             stream: toAssessmentStreamName(caseId),
+            loaded,
           },
           {
             type: 'DecideNecessity',

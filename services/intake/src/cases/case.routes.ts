@@ -2,7 +2,14 @@
  * The intake case over HTTP: thin routes — parse, build the command, handle, map. Optimistic concurrency is visible:
  * reads and writes answer `ETag: W/"<revision>"`, changes require `If-Match`, a stale one is a 412.
  */
-import { type EventStore, handleCommand, loadStream, type Sql, uuidv7 } from '@buergerkoffer/shared/event-sourcing';
+import {
+  type EventStore,
+  handleCommand,
+  type LoadedStream,
+  loadStream,
+  type Sql,
+  uuidv7,
+} from '@buergerkoffer/shared/event-sourcing';
 import {
   etag,
   ifMatchRevision,
@@ -80,12 +87,11 @@ const caseView = z.object({
   withdrawnReason: z.string().optional(),
 });
 
-/** The case of the caller's tenant, or 404 — another tenant's case answers as if it did not exist. */
+/** The case of the caller's tenant, or 404 — another tenant's case answers as if it did not exist. One read. */
 async function loadCase(store: EventStore, caseId: string, principal: Principal) {
-  const stream = toCaseStreamName(caseId);
-  const [first] = await store.readStream(stream, { limit: 1 });
-  if (!first || first.metadata.tenantId !== principal.tenantId) throw notFound(`case ${caseId} not found`);
-  return loadStream(store, caseDecider, decode, stream);
+  const loaded = await loadStream(store, caseDecider, decode, toCaseStreamName(caseId));
+  if (loaded.tenantId !== principal.tenantId) throw notFound(`case ${caseId} not found`);
+  return loaded;
 }
 
 const view = (state: CaseState) => {
@@ -121,9 +127,15 @@ export const caseRoutes =
         ...extra,
       };
     };
-    const run = async (request: FastifyRequest, caseId: string, command: CaseCommand, expected?: number) =>
+    const run = async (
+      request: FastifyRequest,
+      caseId: string,
+      command: CaseCommand,
+      loaded: LoadedStream<CaseState>,
+      expected?: number,
+    ) =>
       handleCommand(
-        { store: deps.store, decider: caseDecider, decode, stream: toCaseStreamName(caseId) },
+        { store: deps.store, decider: caseDecider, decode, stream: toCaseStreamName(caseId), loaded },
         command,
         context(request, caseId, expected === undefined ? {} : { expectedRevision: expected }),
       );
@@ -176,11 +188,11 @@ export const caseRoutes =
       },
     );
 
-    /** Loads the caller's case (404 across tenants), then applies the change at the If-Match revision. */
+    /** Loads the caller's case (404 across tenants), then applies the change at the If-Match revision: one read. */
     const change = async (request: FastifyRequest, caseId: string, command: CaseCommand) => {
-      await loadCase(deps.store, caseId, principalOf(request));
+      const loaded = await loadCase(deps.store, caseId, principalOf(request));
       const expected = ifMatchRevision(request);
-      const result = await run(request, caseId, command, expected);
+      const result = await run(request, caseId, command, loaded, expected);
       return { etag: etag(result.revision), body: view(result.state) };
     };
     const changeSchema = <Body extends z.ZodType>(body: Body) => ({

@@ -16,6 +16,7 @@ import {
   deterministicId,
   type EventStore,
   handleCommand,
+  type LoadedStream,
   loadStream,
   type Sql,
   type StoredEvent,
@@ -29,7 +30,7 @@ import { address, mobility } from '../cases/case.events.ts';
 import { applicantInput, uniqueServices } from '../cases/case.routes.ts';
 import { openCases } from '../cases/open-case.ts';
 import type { InstitutionCommand } from './institution.commands.ts';
-import { institutionDecider, toInstitutionStreamName } from './institution.decider.ts';
+import { type InstitutionState, institutionDecider, toInstitutionStreamName } from './institution.decider.ts';
 import { type InstitutionEvent, institutionContact, institutionKind } from './institution.events.ts';
 import { TurnTakingStore } from './turn-taking-store.ts';
 
@@ -61,31 +62,31 @@ const context = (request: FastifyRequest, principal: Principal, extra: { idempot
   ...extra,
 });
 
-/** The institution's first event (its registration), if it is the principal's tenant's; else 404. */
-async function findRegistration(store: EventStore, institutionId: string, principal: Principal) {
-  const [first] = await store.readStream(toInstitutionStreamName(institutionId), { limit: 1 });
-  if (!first || first.metadata.tenantId !== principal.tenantId)
-    throw notFound(`institution ${institutionId} not found`);
-  const event = decode(first);
-  return event?.type === 'InstitutionRegistered' ? event.data : undefined;
-}
-
+/** The institution of the principal's tenant, or 404 (another tenant's answers as absent). One read. */
 async function loadInstitution(store: EventStore, institutionId: string, principal: Principal) {
-  await findRegistration(store, institutionId, principal);
-  return loadStream(store, institutionDecider, decode, toInstitutionStreamName(institutionId));
+  const loaded = await loadStream(store, institutionDecider, decode, toInstitutionStreamName(institutionId));
+  if (loaded.tenantId !== principal.tenantId) throw notFound(`institution ${institutionId} not found`);
+  return loaded;
 }
 
 export const institutionRoutes =
   (deps: InstitutionRoutesDeps): FastifyPluginAsyncZod =>
   async (app) => {
     const residentDeps = { ...deps, store: new TurnTakingStore(deps.store) };
-    const handle = (request: FastifyRequest, principal: Principal, command: InstitutionCommand, key?: string) =>
+    const handle = (
+      request: FastifyRequest,
+      principal: Principal,
+      command: InstitutionCommand,
+      key?: string,
+      loaded?: LoadedStream<InstitutionState>,
+    ) =>
       handleCommand(
         {
           store: deps.store,
           decider: institutionDecider,
           decode,
           stream: toInstitutionStreamName(command.institutionId),
+          ...(loaded ? { loaded } : {}),
         },
         command,
         context(request, principal, key === undefined ? {} : { idempotencyKey: key }),
@@ -156,8 +157,10 @@ export const institutionRoutes =
       async (request, reply) => {
         const principal = principalOf(request);
         const { institutionId } = request.params;
-        // Only the registration is needed here (the kind); the command below loads the stream to decide.
-        const residentsInstitutionKind = (await findRegistration(deps.store, institutionId, principal))?.kind;
+        // One read: the institution (its kind, for the residents' pre-check) is what the command decides on too.
+        const loaded = await loadInstitution(deps.store, institutionId, principal);
+        const residentsInstitutionKind =
+          loaded.state.status === 'registered' ? loaded.state.registered.kind : undefined;
         const header = request.headers['idempotency-key'];
         const key = typeof header === 'string' ? header : uuidv7();
         const groupRequestId = deterministicId('groupRequest', principal.tenantId, institutionId, key);
@@ -177,6 +180,7 @@ export const institutionRoutes =
             now: deps.now().toISOString(),
           },
           `${key}:group`,
+          loaded,
         );
         await openCases(
           residentDeps,
