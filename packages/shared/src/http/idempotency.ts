@@ -1,5 +1,5 @@
 /**
- * `Idempotency-Key` on POST: the same key with the same request answers what the first request answered (status,
+ * `Idempotency-Key` on every write (POST, PUT, PATCH, DELETE): the same key with the same request answers what the first request answered (status,
  * Location, ETag, body — marked `Idempotent-Replayed: true`); the same key with another request is a 409; a request
  * still running under the key is a 409 `request-in-progress` with `Retry-After`. Keys are scoped by tenant and caller
  * and kept 24 hours. A 5xx answer is not kept, so the client may retry it.
@@ -19,6 +19,19 @@ import { canonicalJson } from '../event-sourcing/hashing.ts';
 import { ensureSchema } from '../event-sourcing/postgres/migrations.ts';
 import type { Sql } from '../event-sourcing/postgres/sql.ts';
 import { HttpProblem } from './problem.ts';
+
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
+/**
+ * What a handler spreads into its command's context (`CommandContext.idempotencyKey`): the request's
+ * Idempotency-Key scoped by the caller, so two callers' equal keys on one stream never name the same events; a
+ * retry whose answer was lost with its idempotency record then finds its own events. Nothing without a key.
+ */
+export function commandKeyOf(request: FastifyRequest): { readonly idempotencyKey?: string } {
+  const key = request.headers['idempotency-key'];
+  if (typeof key !== 'string' || !request.principal) return {};
+  return { idempotencyKey: `${request.principal.subject}\u001f${key}` };
+}
 
 // `owner` names the run holding the key; rows from before leases have none and count as held for two minutes.
 const SCHEMA = `
@@ -108,7 +121,7 @@ export async function registerIdempotency(
 
   app.addHook('preHandler', async (request, reply) => {
     const key = request.headers['idempotency-key'];
-    if (request.method !== 'POST' || typeof key !== 'string' || !request.principal) return;
+    if (!WRITES.has(request.method) || typeof key !== 'string' || !request.principal) return;
     if (key.length === 0 || key.length > 200) {
       throw new HttpProblem(400, 'validation', 'Idempotency-Key must be 1–200 characters', {
         errors: [{ field: 'headers.idempotency-key', message: 'must be 1–200 characters' }],

@@ -12,7 +12,7 @@ export {
   type TokenVerifier,
 } from './auth.ts';
 export { etag, ifMatchRevision } from './concurrency.ts';
-export { registerIdempotency } from './idempotency.ts';
+export { commandKeyOf, registerIdempotency } from './idempotency.ts';
 export { registerMetrics } from './metrics.ts';
 export {
   type FieldError,

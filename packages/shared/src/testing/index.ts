@@ -1,3 +1,10 @@
+export {
+  type ApiAnswer,
+  type ApiExpectation,
+  type ApiRequest,
+  type ApiSpecification,
+  apiSpecification,
+} from './api-specification.ts';
 export { DeciderSpecification, type Then } from './decider-specification.ts';
 export {
   containerRuntime,

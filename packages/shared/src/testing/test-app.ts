@@ -23,6 +23,8 @@ import { createLogger, type Logger } from '../observability/logger.ts';
 import { PostgresKeyStore } from '../privacy/key-store.ts';
 import { type ServiceDefinition, type SystemParts, servicePlugin } from '../runtime/service-definition.ts';
 
+const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
 export interface TestAppOptions<Deps> {
   /** The database (default: a new in-memory PGlite, closed with the app). A database handed in stays open. */
   readonly sql?: Sql;
@@ -55,6 +57,10 @@ export interface TestApp {
   readonly tokens: LocalKeys;
   /** Set when listening. */
   readonly url: string | undefined;
+  /** The service's write routes (`POST /cases/:caseId/services`), as registered. */
+  readonly writeRoutes: readonly string[];
+  /** The route that served the last request (`POST /cases/:caseId/services`). */
+  lastRoute(): string | undefined;
   /** The authorization header of a caller with one role (default tenant bochum, subject `<role>-1`). */
   auth(role?: Role, tenantId?: string, subject?: string): Promise<{ authorization: string }>;
   close(): Promise<void>;
@@ -88,6 +94,17 @@ export async function buildTestApp<Deps>(
     masterKey,
     now: () => new Date(),
   };
+  // The service's write routes, and the route each request was served by (for apiSpecification).
+  const writeRoutes: string[] = [];
+  let lastRoute: string | undefined;
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) {
+      if (WRITES.has(method)) writeRoutes.push(`${method} ${route.url}`);
+    }
+  });
+  app.addHook('onRequest', async (request) => {
+    lastRoute = `${request.method} ${request.routeOptions.url ?? request.url}`;
+  });
   await app.register(servicePlugin(definition, parts, bus, options.deps));
   let url: string | undefined;
   if (options.listen) {
@@ -109,6 +126,8 @@ export async function buildTestApp<Deps>(
     masterKey,
     tokens,
     url,
+    writeRoutes,
+    lastRoute: () => lastRoute,
     auth: async (role = 'intake-agent', tenantId = 'bochum', subject = `${role}-1`) => ({
       authorization: `Bearer ${await tokens.sign({ subject, tenantId, roles: [role] })}`,
     }),

@@ -1,6 +1,14 @@
 /** The officers' side: the work queue, one assessment, and the necessity decision (If-Match). */
 import { handleCommand, loadStream } from '@buergerkoffer/shared/event-sourcing';
-import { etag, ifMatchRevision, notFound, principalOf, type Role, requireRole } from '@buergerkoffer/shared/http';
+import {
+  commandKeyOf,
+  etag,
+  ifMatchRevision,
+  notFound,
+  principalOf,
+  type Role,
+  requireRole,
+} from '@buergerkoffer/shared/http';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -103,6 +111,8 @@ export const assessmentRoutes =
             caseId,
             correlationId: String(request.id),
             expectedRevision: ifMatchRevision(request),
+            // A retry whose answer was lost finds its decision (before If-Match): the event id comes from the key.
+            ...commandKeyOf(request),
           },
         );
         return reply.header('etag', etag(result.revision)).send(view(result.state));

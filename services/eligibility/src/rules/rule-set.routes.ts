@@ -1,6 +1,6 @@
 /** The rule sets over HTTP: read the one in force and the history; admins publish a new version. */
 import { handleCommand } from '@buergerkoffer/shared/event-sourcing';
-import { principalOf, type Role, requireRole } from '@buergerkoffer/shared/http';
+import { commandKeyOf, principalOf, type Role, requireRole } from '@buergerkoffer/shared/http';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { EligibilityDeps } from '../deps.ts';
@@ -66,6 +66,8 @@ export const ruleSetRoutes =
             tenantId: principal.tenantId,
             actor: { id: principal.subject, role: 'admin' },
             correlationId: String(request.id),
+            // A retry whose answer was lost publishes nothing twice: the version's event id comes from the key.
+            ...commandKeyOf(request),
           },
         );
         const version = result.state.versions.at(-1)?.version ?? 0;

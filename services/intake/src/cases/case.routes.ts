@@ -11,6 +11,7 @@ import {
   uuidv7,
 } from '@buergerkoffer/shared/event-sourcing';
 import {
+  commandKeyOf,
   etag,
   ifMatchRevision,
   notFound,
@@ -117,13 +118,12 @@ export const caseRoutes =
   async (app) => {
     const context = (request: FastifyRequest, caseId: string, extra: { expectedRevision?: number } = {}) => {
       const principal = principalOf(request);
-      const key = request.headers['idempotency-key'];
       return {
         tenantId: principal.tenantId,
         actor: { id: principal.subject, role: principal.roles[0] ?? 'unknown' },
         caseId,
         correlationId: String(request.id),
-        ...(typeof key === 'string' ? { idempotencyKey: key } : {}),
+        ...commandKeyOf(request),
         ...extra,
       };
     };

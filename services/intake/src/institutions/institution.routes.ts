@@ -22,7 +22,14 @@ import {
   type StoredEvent,
   uuidv7,
 } from '@buergerkoffer/shared/event-sourcing';
-import { notFound, type Principal, principalOf, type Role, requireRole } from '@buergerkoffer/shared/http';
+import {
+  commandKeyOf,
+  notFound,
+  type Principal,
+  principalOf,
+  type Role,
+  requireRole,
+} from '@buergerkoffer/shared/http';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -109,13 +116,17 @@ export const institutionRoutes =
       },
       async (request, reply) => {
         const principal = principalOf(request);
-        const institutionId = uuidv7();
-        const result = await handle(request, principal, {
-          type: 'RegisterInstitution',
-          institutionId,
-          ...request.body,
-          now: deps.now().toISOString(),
-        });
+        // With an Idempotency-Key the institution's id comes from it (scoped by tenant and caller): a retry whose
+        // answer was lost with its idempotency record registers nothing twice, and answers the same id.
+        const { idempotencyKey } = commandKeyOf(request);
+        const institutionId =
+          idempotencyKey === undefined ? uuidv7() : deterministicId('institution', principal.tenantId, idempotencyKey);
+        const result = await handle(
+          request,
+          principal,
+          { type: 'RegisterInstitution', institutionId, ...request.body, now: deps.now().toISOString() },
+          idempotencyKey,
+        );
         return reply
           .code(201)
           .header('location', `${request.url.replace(/\/$/, '')}/${institutionId}`)
