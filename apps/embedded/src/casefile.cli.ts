@@ -1,14 +1,14 @@
 /**
  * `pnpm casefile <command>`: operations on the case files.
  *   rebuild                 every projection of every service, from the event store
- *   history <caseId> …      a case's audit history through the casefile API
+ *   history <caseId> …      a case's audit history through the casefile API of the system that runs
  */
 import { resolve } from 'node:path';
 import { ConfigError, parseConfig } from '@buergerkoffer/shared/config';
-import { LocalKeys } from '@buergerkoffer/shared/http';
 import { cliConfigSchema } from './config.ts';
-import { historyUsage, parseHistoryArgs, runHistory } from './history.command.ts';
+import { historyUsage, parseHistoryArgs, resolveApiUrl, runHistory } from './history.command.ts';
 import { rebuildUsage, runRebuild } from './rebuild.command.ts';
+import { findSystem, loadSigningKey, NoSigningKeyError } from './system-state.ts';
 
 const usage = `usage: pnpm casefile <command> [options]   (pnpm casefile <command> --help for its options)
 
@@ -51,14 +51,34 @@ async function main(argv: readonly string[]): Promise<number> {
         return 2;
       }
       const args = parsed.value;
-      // A local auditor token, as `pnpm run token auditor` would print, when none is given.
-      const token =
-        args.token ??
-        config.BK_TOKEN ??
-        (await (
-          await LocalKeys.loadOrCreate(resolve(config.DATA_DIR))
-        ).sign({ subject: config.USER ?? 'cli', tenantId: args.tenant, roles: ['auditor'] }, 15 * 60));
-      return runHistory(args, { fetch, stdout, stderr, token });
+      const dataDir = resolve(config.DATA_DIR);
+      const needsSystem = args.url === undefined && config.BK_URL === undefined;
+      const url = resolveApiUrl({
+        flag: args.url,
+        env: config.BK_URL,
+        dataDir,
+        found: needsSystem ? await findSystem(dataDir) : { status: 'none' },
+      });
+      if (!url.ok) {
+        stderr(`casefile: ${url.message}\n`);
+        return needsSystem ? 69 : 2; // EX_UNAVAILABLE: nothing runs there; 2: a bad BK_URL
+      }
+      let token = args.token ?? config.BK_TOKEN;
+      if (token === undefined) {
+        // A local auditor token, as `pnpm run token auditor` would print, with the key of the system on DATA_DIR.
+        try {
+          const keys = await loadSigningKey(dataDir, 'pnpm casefile history …');
+          token = await keys.sign(
+            { subject: config.USER ?? 'cli', tenantId: args.tenant, roles: ['auditor'] },
+            15 * 60,
+          );
+        } catch (error) {
+          if (!(error instanceof NoSigningKeyError)) throw error;
+          stderr(`casefile: ${error.message}\nor give a token: --token <jwt> or BK_TOKEN=<jwt>.\n`);
+          return 78; // EX_CONFIG
+        }
+      }
+      return runHistory({ ...args, url: url.value }, { fetch, stdout, stderr, token });
     }
     default:
       stderr(`unknown command: ${command}\n${usage}\n`);

@@ -16,9 +16,14 @@ export const configSchema = z.object({
 
 export type Config = z.output<typeof configSchema>;
 
-/** `pnpm casefile …` (casefile.cli.ts): where the data is, and how to reach the API. */
+/**
+ * `pnpm casefile …` (casefile.cli.ts): where the data is, and how to reach the API. DATA_DIR has `pnpm start`'s
+ * default, so the tools find the system (its `system.json`, its key) where a plain `pnpm start` put it.
+ */
 export const cliConfigSchema = z.object({
   DATA_DIR: env.path('.data'),
+  /** The casefile API for `history` (as --url); unset: the URL in DATA_DIR's system.json, written by `pnpm start`. */
+  BK_URL: z.string().min(1).optional(),
   /** Set: rebuild against the PostgreSQL server (distributed mode) instead of the embedded store in DATA_DIR. */
   DATABASE_URL: z.string().min(1).optional(),
   /** The master key (base64, 32 bytes); embedded, the key file in DATA_DIR serves when unset. */
@@ -29,3 +34,8 @@ export const cliConfigSchema = z.object({
 });
 
 export type CliConfig = z.output<typeof cliConfigSchema>;
+
+/** `pnpm run token …` (token.cli.ts): the data directory whose signing key `pnpm start` uses. */
+export const tokenConfigSchema = z.object({
+  DATA_DIR: env.path('.data'),
+});

@@ -1,8 +1,11 @@
 /**
  * `pnpm casefile history <caseId>`: a case's audit history for auditors, read through the casefile API — never from
  * the database directly, so every read is authorised, purpose-bound and written to the access log like any other.
+ * The API is the running system's (its `system.json` in DATA_DIR), unless --url or BK_URL names another.
  */
 import { parseArgs } from 'node:util';
+import { z } from 'zod';
+import { describeSystem, type FoundSystem, pointAtRunningSystem } from './system-state.ts';
 
 export const historyUsage = `usage: pnpm casefile history <caseId> --purpose "<text>" [--at <ISO time|position>] [--json]
                              [--url <casefile API>] [--token <jwt>] [--tenant <id>]
@@ -10,7 +13,8 @@ export const historyUsage = `usage: pnpm casefile history <caseId> --purpose "<t
   --purpose  why the history is read (required; recorded in the access log)
   --at       also show the case's state at that time or global position, and only the events up to it
   --json     print JSON ({ caseId, events, state? }) instead of a table
-  --url      the casefile API (default http://127.0.0.1:3000/casefile)
+  --url      the casefile API (default: $BK_URL; else the embedded system running on DATA_DIR, default .data,
+             as \`pnpm start\` wrote it to <DATA_DIR>/system.json: <its url>/casefile)
   --token    bearer token (default: $BK_TOKEN; else an auditor token signed with the embedded key in DATA_DIR,
              for --tenant, default "default")`;
 
@@ -20,7 +24,8 @@ export interface HistoryArgs {
   /** A global position (whole number) or an instant (ISO 8601). */
   readonly at?: { readonly position: number } | { readonly time: string } | undefined;
   readonly json: boolean;
-  readonly url: string;
+  /** The casefile API as given with --url; undefined: BK_URL, else the running system's (resolveApiUrl). */
+  readonly url?: string | undefined;
   readonly token?: string | undefined;
   readonly tenant: string;
 }
@@ -41,7 +46,7 @@ export function parseHistoryArgs(argv: readonly string[]): Parsed<HistoryArgs> |
         at: { type: 'string' },
         json: { type: 'boolean', default: false },
         purpose: { type: 'string' },
-        url: { type: 'string', default: 'http://127.0.0.1:3000/casefile' },
+        url: { type: 'string' },
         token: { type: 'string' },
         tenant: { type: 'string', default: 'default' },
         help: { type: 'boolean', short: 'h', default: false },
@@ -50,7 +55,7 @@ export function parseHistoryArgs(argv: readonly string[]): Parsed<HistoryArgs> |
   try {
     parsed = parse();
   } catch (error) {
-    return { ok: false, message: (error as Error).message };
+    return { ok: false, message: error instanceof Error ? error.message : String(error) };
   }
   const { values, positionals } = parsed;
   if (values.help) return { ok: 'help' };
@@ -69,15 +74,8 @@ export function parseHistoryArgs(argv: readonly string[]): Parsed<HistoryArgs> |
         message: `--at must be an ISO 8601 time with a zone (2026-11-25T10:00:00Z), a date, or a global position, got "${values.at}"`,
       };
   }
-  let url: URL;
-  try {
-    url = new URL(values.url);
-  } catch {
-    return { ok: false, message: `--url is not a URL: ${values.url}` };
-  }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    return { ok: false, message: `--url must be http(s), got ${url.protocol}` };
-  }
+  const url = values.url === undefined ? undefined : parseApiUrl('--url', values.url);
+  if (url && !url.ok) return url;
   return {
     ok: true,
     value: {
@@ -85,10 +83,46 @@ export function parseHistoryArgs(argv: readonly string[]): Parsed<HistoryArgs> |
       purpose,
       at,
       json: values.json,
-      url: url.toString().replace(/\/+$/, ''),
+      url: url?.value,
       token: values.token,
       tenant: values.tenant,
     },
+  };
+}
+
+/** An http(s) URL without its trailing slash, or why not (`name` says where it came from: --url, BK_URL). */
+export function parseApiUrl(name: string, text: string): Parsed<string> {
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    return { ok: false, message: `${name} is not a URL: ${text}` };
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
+    return { ok: false, message: `${name} must be http(s), got ${url.protocol}` };
+  }
+  return { ok: true, value: url.toString().replace(/\/+$/, '') };
+}
+
+/**
+ * The casefile API to call: --url, else BK_URL, else the embedded system that runs on DATA_DIR (`<url>/casefile`).
+ * Never a guessed port: with nothing running there, the answer says so and how to point at the system that runs.
+ */
+export function resolveApiUrl(given: {
+  readonly flag: string | undefined;
+  readonly env: string | undefined;
+  readonly dataDir: string;
+  readonly found: FoundSystem;
+}): Parsed<string> {
+  if (given.flag !== undefined) return { ok: true, value: given.flag };
+  if (given.env !== undefined) return parseApiUrl('BK_URL', given.env);
+  if (given.found.status === 'running') return { ok: true, value: `${given.found.state.url}/casefile` };
+  return {
+    ok: false,
+    message:
+      `${describeSystem(given.dataDir, given.found)}.\n` +
+      `${pointAtRunningSystem('pnpm casefile history …')}\n` +
+      'or name the casefile API: --url <url> or BK_URL=<url> (e.g. http://127.0.0.1:3000/casefile).',
   };
 }
 
@@ -204,8 +238,39 @@ async function getJson(io: HistoryIo, url: string): Promise<unknown> {
   return body;
 }
 
-/** Prints the history (and the state at `--at`); answers the exit code. */
-export async function runHistory(args: HistoryArgs, io: HistoryIo): Promise<number> {
+/** What the casefile API answers, checked (no cast on received data); fields beyond these are kept for --json. */
+const historyEvent = z.looseObject({
+  position: z.number().int(),
+  recordedAt: z.string(),
+  service: z.string(),
+  stream: z.string(),
+  type: z.string(),
+  actor: z.object({ id: z.string(), role: z.string() }).nullish(),
+  correlationId: z.string().nullish(),
+  data: z.unknown().optional(),
+});
+const historyPage = z.object({ events: z.array(historyEvent), next: z.string().nullish() });
+const caseState = z.looseObject({ caseId: z.string(), asOf: z.string(), status: z.string() });
+
+class UnexpectedAnswer extends Error {}
+
+function decode<T>(schema: z.ZodType<T>, body: unknown, what: string): T {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const where = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(body)'}: ${issue.message}`);
+  throw new UnexpectedAnswer(`unexpected ${what} from the casefile API: ${where.slice(0, 3).join('; ')}`);
+}
+
+/** A failed request in one line: fetch's own message ("fetch failed") hides the cause (ECONNREFUSED …). */
+const describeFailure = (url: string, error: unknown): string => {
+  if (error instanceof ApiError || error instanceof UnexpectedAnswer) return error.message;
+  const message = error instanceof Error ? error.message : String(error);
+  const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : '';
+  return `casefile API at ${url}: ${message}${cause}`;
+};
+
+/** Prints the history (and the state at `--at`) from the casefile API at `args.url`; answers the exit code. */
+export async function runHistory(args: HistoryArgs & { readonly url: string }, io: HistoryIo): Promise<number> {
   const base = `${args.url}/cases/${encodeURIComponent(args.caseId)}`;
   const purpose = encodeURIComponent(args.purpose);
   try {
@@ -214,11 +279,12 @@ export async function runHistory(args: HistoryArgs, io: HistoryIo): Promise<numb
     // Bounded, in case a server kept answering the same cursor.
     for (let page = 0; page < 100_000; page++) {
       const after: string = cursor === null ? '' : `&after=${encodeURIComponent(cursor)}`;
-      const body = (await getJson(io, `${base}/history?purpose=${purpose}&limit=1000${after}`)) as {
-        events?: HistoryEvent[];
-        next?: string | null;
-      };
-      events.push(...(body.events ?? []));
+      const body = decode(
+        historyPage,
+        await getJson(io, `${base}/history?purpose=${purpose}&limit=1000${after}`),
+        'history page',
+      );
+      events.push(...body.events);
       if (body.next === null || body.next === undefined || body.next === cursor) break;
       cursor = body.next;
     }
@@ -226,7 +292,7 @@ export async function runHistory(args: HistoryArgs, io: HistoryIo): Promise<numb
     let state: CaseState | undefined;
     if (args.at) {
       const at = encodeURIComponent('position' in args.at ? String(args.at.position) : args.at.time);
-      state = (await getJson(io, `${base}/state?at=${at}&purpose=${purpose}`)) as CaseState;
+      state = decode(caseState, await getJson(io, `${base}/state?at=${at}&purpose=${purpose}`), 'state');
     }
     if (args.json) {
       io.stdout(`${JSON.stringify({ caseId: args.caseId, events: shown, ...(state ? { state } : {}) }, null, 2)}\n`);
@@ -236,9 +302,7 @@ export async function runHistory(args: HistoryArgs, io: HistoryIo): Promise<numb
     }
     return 0;
   } catch (error) {
-    io.stderr(
-      `${error instanceof ApiError ? error.message : `casefile API at ${args.url}: ${(error as Error).message}`}\n`,
-    );
+    io.stderr(`${describeFailure(args.url, error)}\n`);
     return 1;
   }
 }

@@ -2,13 +2,16 @@ import { describe, expect, it } from 'vitest';
 import {
   type HistoryArgs,
   type HistoryEvent,
+  parseApiUrl,
   parseHistoryArgs,
   renderHistoryTable,
   renderProblem,
   renderState,
+  resolveApiUrl,
   runHistory,
   upTo,
 } from './history.command.ts';
+import type { FoundSystem, SystemState } from './system-state.ts';
 
 const caseId = '01a212bf-bc8a-703a-ba4e-8027a54184b5';
 
@@ -24,13 +27,13 @@ const parsedError = (argv: string[]): string => {
 };
 
 describe('pnpm casefile history: arguments', () => {
-  it('takes the case id and a purpose; the URL, tenant and output default', () => {
+  it('takes the case id and a purpose; tenant and output default, the URL is left to resolveApiUrl', () => {
     expect(parsedOk([caseId, '--purpose', 'complaint 2025/17'])).toEqual({
       caseId,
       purpose: 'complaint 2025/17',
       at: undefined,
       json: false,
-      url: 'http://127.0.0.1:3000/casefile',
+      url: undefined,
       token: undefined,
       tenant: 'default',
     });
@@ -76,6 +79,69 @@ describe('pnpm casefile history: arguments', () => {
   it('answers help for --help and -h', () => {
     expect(parseHistoryArgs(['--help'])).toEqual({ ok: 'help' });
     expect(parseHistoryArgs([caseId, '-h'])).toEqual({ ok: 'help' });
+  });
+});
+
+const running: SystemState = {
+  url: 'http://127.0.0.1:3456',
+  port: 3456,
+  pid: 4242,
+  dataDir: '/tmp/bk',
+  startedAt: '2026-11-25T09:00:00.000Z',
+};
+
+describe('pnpm casefile history: which API it calls', () => {
+  it('calls the running system on DATA_DIR, at the port in its system.json (not a guessed 3000)', () => {
+    expect(
+      resolveApiUrl({
+        flag: undefined,
+        env: undefined,
+        dataDir: '/tmp/bk',
+        found: { status: 'running', state: running },
+      }),
+    ).toEqual({ ok: true, value: 'http://127.0.0.1:3456/casefile' });
+  });
+
+  it('prefers --url, then BK_URL, over the state file', () => {
+    const found: FoundSystem = { status: 'running', state: running };
+    expect(resolveApiUrl({ flag: 'https://a.example', env: 'https://b.example', dataDir: '/d', found })).toEqual({
+      ok: true,
+      value: 'https://a.example',
+    });
+    expect(resolveApiUrl({ flag: undefined, env: 'https://b.example/casefile/', dataDir: '/d', found })).toEqual({
+      ok: true,
+      value: 'https://b.example/casefile',
+    });
+    expect(resolveApiUrl({ flag: undefined, env: 'ftp://b', dataDir: '/d', found })).toEqual({
+      ok: false,
+      message: 'BK_URL must be http(s), got ftp:',
+    });
+  });
+
+  it('refuses to guess when nothing runs, naming the directory and how to point at the system', () => {
+    const none = resolveApiUrl({ flag: undefined, env: undefined, dataDir: '/work/.data', found: { status: 'none' } });
+    expect(none.ok).toBe(false);
+    if (none.ok) return;
+    expect(none.message).toContain('no embedded system runs on /work/.data');
+    expect(none.message).toContain('DATA_DIR=<its data directory> pnpm casefile history');
+    expect(none.message).toContain('BK_URL=');
+    const stale = resolveApiUrl({
+      flag: undefined,
+      env: undefined,
+      dataDir: '/tmp/bk',
+      found: { status: 'stale', state: running, reason: 'process 4242 no longer runs' },
+    });
+    expect(stale.ok).toBe(false);
+    if (stale.ok) return;
+    expect(stale.message).toContain('process 4242 no longer runs');
+  });
+
+  it('reads a URL without its trailing slash, http(s) only', () => {
+    expect(parseApiUrl('--url', 'http://127.0.0.1:3000/casefile/')).toEqual({
+      ok: true,
+      value: 'http://127.0.0.1:3000/casefile',
+    });
+    expect(parseApiUrl('BK_URL', 'localhost:3000')).toMatchObject({ ok: false });
   });
 });
 
@@ -152,17 +218,20 @@ describe('pnpm casefile history against a stand-in API', () => {
     const out: string[] = [];
     const err: string[] = [];
     const urls: URL[] = [];
-    const code = await runHistory(args, {
-      token: 'jwt',
-      stdout: (text) => out.push(text),
-      stderr: (text) => err.push(text),
-      fetch: async (input, init) => {
-        const url = new URL(String(input));
-        urls.push(url);
-        expect(new Headers(init?.headers).get('authorization')).toBe('Bearer jwt');
-        return answer(url);
+    const code = await runHistory(
+      { ...args, url: args.url ?? 'http://127.0.0.1:3000/casefile' },
+      {
+        token: 'jwt',
+        stdout: (text) => out.push(text),
+        stderr: (text) => err.push(text),
+        fetch: async (input, init) => {
+          const url = new URL(String(input));
+          urls.push(url);
+          expect(new Headers(init?.headers).get('authorization')).toBe('Bearer jwt');
+          return answer(url);
+        },
       },
-    });
+    );
     return { code, out: out.join(''), err: err.join(''), urls };
   };
   const json = (body: unknown, status = 200) =>
@@ -194,5 +263,39 @@ describe('pnpm casefile history against a stand-in API', () => {
       json({ type: 'about:blank', title: 'Forbidden', status: 403, detail: 'auditors only' }, 403),
     );
     expect({ code, out, err }).toEqual({ code: 1, out: '', err: 'Forbidden: auditors only\n' });
+  });
+
+  it('refuses an answer that is not a history page, naming the field, instead of printing nonsense', async () => {
+    const { code, out, err } = await run(parsedOk([caseId, '--purpose', 'p']), () =>
+      json({ caseId, events: [{ ...events[0], position: 'seven' }], next: null }),
+    );
+    expect({ code, out }).toEqual({ code: 1, out: '' });
+    expect(err).toMatch(/^unexpected history page from the casefile API: events\.0\.position: /);
+  });
+
+  it('keeps fields it does not know in --json (the API may add some)', async () => {
+    const { out } = await run(parsedOk([caseId, '--purpose', 'p', '--json']), () =>
+      json({ caseId, events: [{ ...events[0], revision: 0, schemaVersion: 1 }], next: null }),
+    );
+    expect(JSON.parse(out).events[0]).toMatchObject({ revision: 0, schemaVersion: 1 });
+  });
+
+  it('names the cause when the API does not answer at all', async () => {
+    const out: string[] = [];
+    const code = await runHistory(
+      { ...parsedOk([caseId, '--purpose', 'p']), url: 'http://127.0.0.1:9/casefile' },
+      {
+        token: 'jwt',
+        stdout: () => undefined,
+        stderr: (text) => out.push(text),
+        fetch: async () => {
+          throw new TypeError('fetch failed', { cause: new Error('connect ECONNREFUSED 127.0.0.1:9') });
+        },
+      },
+    );
+    expect(code).toBe(1);
+    expect(out.join('')).toBe(
+      'casefile API at http://127.0.0.1:9/casefile: fetch failed: connect ECONNREFUSED 127.0.0.1:9\n',
+    );
   });
 });

@@ -1,7 +1,9 @@
 /**
- * Composition root of the embedded system (`pnpm start`): config → logger → process guard → app → listen → graceful
- * shutdown. The process guard (shared with the standalone services, `guardProcess`): an uncaught exception, or a
- * failure nobody caught during start-up, is logged and exits 70; later unhandled rejections are logged and counted.
+ * Composition root of the embedded system (`pnpm start`): config → logger → process guard → app → listen → state
+ * file → graceful shutdown. The process guard (shared with the standalone services, `guardProcess`): an uncaught
+ * exception, or a failure nobody caught during start-up, is logged and exits 70; later unhandled rejections are
+ * logged and counted. The state file (`<DATA_DIR>/system.json`, system-state.ts) tells the CLIs where it listens;
+ * it is removed on shutdown and on any exit, so only a process killed outright leaves it (the CLIs see it stale).
  */
 import { resolve } from 'node:path';
 import { ConfigError, parseConfig } from '@buergerkoffer/shared/config';
@@ -10,6 +12,7 @@ import { createLogger, startTracing } from '@buergerkoffer/shared/observability'
 import { buildEmbedded } from './app.ts';
 import { configSchema } from './config.ts';
 import { DataDirLockedError, lockDataDir } from './data-dir-lock.ts';
+import { localUrl, type WrittenState, writeSystemState } from './system-state.ts';
 
 let config: ReturnType<typeof parseConfig<typeof configSchema>>;
 try {
@@ -41,16 +44,26 @@ const app = await buildEmbedded({
   testFault: config.BK_TEST_FAULT,
 });
 
+let state: WrittenState | undefined;
 onShutdown(logger, 10_000, async () => {
+  // First: from here on the CLIs say "not running" instead of calling a server that is going away.
+  state?.remove();
   await app.close();
   await tracing.shutdown();
   lock.release();
 });
 
 await app.listen({ port: config.PORT, host: config.HOST });
-guard.started();
 const address = app.server.address();
 const port = typeof address === 'object' && address ? address.port : config.PORT;
 const url = `http://${config.HOST.includes(':') ? `[${config.HOST}]` : config.HOST}:${port}`;
+state = await writeSystemState(dataDir, {
+  url: localUrl(config.HOST, port),
+  port,
+  pid: process.pid,
+  dataDir,
+  startedAt: new Date().toISOString(),
+});
+guard.started();
 logger.info({ url, dataDir }, 'embedded system listening');
 process.stdout.write(`Bürgerkoffer (embedded) listening on ${url} — health: ${url}/healthz — data: ${dataDir}\n`);

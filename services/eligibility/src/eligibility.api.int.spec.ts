@@ -45,7 +45,7 @@ describe("eligibility's API", () => {
         headers: { 'if-match': 'W/"0"' },
         payload: { outcome: 'approve', reason: 'Pflegegrad 4 nachgewiesen' },
       })
-      .then({
+      .expect({
         status: 200,
         events: [{ type: 'NecessityConfirmed', stream: `eligibility-${caseId}`, data: { caseId } }],
       });
@@ -56,7 +56,7 @@ describe("eligibility's API", () => {
     await spec
       .given(prechecked(caseId))
       .when({ method: 'GET', url: `/assessments/${caseId}`, role: 'eligibility-officer', tenantId: 'herne' })
-      .then({ status: 404, events: [] });
+      .expect({ status: 404, events: [] });
   });
 
   describe('every write endpoint is idempotent', () => {
@@ -84,7 +84,7 @@ describe("eligibility's API", () => {
       await spec
         .given(prechecked(caseId))
         .when({ method: 'GET', url: `/assessments/${caseId}`, role: 'eligibility-officer' })
-        .then({ status: 200, body: { status: 'awaiting-decision' }, events: [] });
+        .expect({ status: 200, body: { status: 'awaiting-decision' }, events: [] });
       const answer = await spec.isIdempotent({
         method: 'POST',
         url: `/assessments/${caseId}/decision`,

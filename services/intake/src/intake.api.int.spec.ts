@@ -41,7 +41,7 @@ describe("intake's API", () => {
     const { events } = await spec
       .given()
       .when({ method: 'POST', url: '/cases', payload: openCaseBody })
-      .then({
+      .expect({
         status: 201,
         body: { status: 'open', reference: expect.stringMatching(/^MB-\d{4}-\d{5}$/) },
         events: [{ type: 'CaseReferenceAssigned' }, { type: 'CaseOpened', data: { requestedServices: ['id-card'] } }],
@@ -68,7 +68,7 @@ describe("intake's API", () => {
         ],
       })
       .when({ method: 'GET', url: `/institutions/${institutionId}` })
-      .then({ status: 404, events: [] });
+      .expect({ status: 404, events: [] });
   });
 
   describe('every write endpoint is idempotent', () => {

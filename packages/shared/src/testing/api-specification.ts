@@ -1,6 +1,7 @@
 /**
  * API specifications on `app.inject`, in the form of the decider specifications (decider-specification.ts): given
- * the streams that exist, when a request is made, then its answer and the events it appended. And `isIdempotent`,
+ * the streams that exist, when a request is made, expect its answer and the events it appended (`expect`, not
+ * `then`: an object with a `then` would be taken for a promise). And `isIdempotent`,
  * which every write endpoint of a service is checked with: the same request with the same Idempotency-Key answers
  * the same and appends nothing more — replayed from the HTTP record, and again once that record is gone (a crash
  * before the key was completed, or its 24 hours over), when only the events' ids derived from the key protect it.
@@ -39,7 +40,7 @@ export interface ApiSpecification {
   /** Streams appended before the request (as stored; events without an id get one). */
   given(streams?: Readonly<Record<string, readonly Omit<EventToAppend, 'id'>[]>>): {
     when(request: ApiRequest): {
-      then(expected: ApiExpectation): Promise<{ answer: ApiAnswer; events: StoredEvent[] }>;
+      expect(expected: ApiExpectation): Promise<{ answer: ApiAnswer; events: StoredEvent[] }>;
     };
   };
   /** Sends a request; answers it with the events it appended. */
@@ -97,7 +98,7 @@ export function apiSpecification(fixture: TestApp): ApiSpecification {
   return {
     given: (streams = {}) => ({
       when: (request) => ({
-        then: async (expected) => {
+        expect: async (expected) => {
           for (const [stream, events] of Object.entries(streams)) {
             await fixture.store.append(
               stream,
