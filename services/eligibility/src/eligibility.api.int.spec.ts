@@ -92,7 +92,11 @@ describe("eligibility's API", () => {
         headers: { 'if-match': 'W/"0"' },
         payload: { outcome: 'reject', reason: 'Kein Pflegegrad, keine Merkzeichen' },
       });
-      expect(answer.body).toMatchObject({ status: 'rejected' });
+      // A rejection can be reopened once: the officer is still offered a decision.
+      expect(answer.body).toMatchObject({
+        status: 'rejected',
+        allowedActions: expect.arrayContaining(['DecideNecessity']),
+      });
     });
 
     it('… and no write endpoint was left out', () => {

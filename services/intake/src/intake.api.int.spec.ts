@@ -85,6 +85,13 @@ describe("intake's API", () => {
         payload: { add: ['passport'] },
       });
       expect(answer.body.requestedServices).toEqual(['id-card', 'passport']);
+      // What the case accepts now, from the decider's transition table: a UI offers only these.
+      expect(answer.body.allowedActions).toEqual([
+        'ChangeServices',
+        'AttachEvidence',
+        'UpdateContactPerson',
+        'WithdrawCase',
+      ]);
     });
 
     it('POST /cases/{id}/evidence', async () => {
@@ -109,12 +116,13 @@ describe("intake's API", () => {
 
     it('POST /cases/{id}/withdrawal', async () => {
       const caseId = await newCase();
-      await spec.isIdempotent({
+      const answer = await spec.isIdempotent({
         method: 'POST',
         url: `/cases/${caseId}/withdrawal`,
         headers: { 'if-match': 'W/"0"' },
         payload: { reason: 'moved away' },
       });
+      expect(answer.body).toMatchObject({ status: 'withdrawn', allowedActions: [] });
     });
 
     it('POST /institutions', async () => {

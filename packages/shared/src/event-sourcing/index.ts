@@ -48,5 +48,6 @@ export {
   startProjection,
   startProjections,
 } from './projection.ts';
+export { type Transitions, type TransitionsOptions, transitions } from './transitions.ts';
 export * from './types.ts';
 export { categoryOf, prepareEvents, validateStreamName } from './validation.ts';

@@ -4,7 +4,7 @@
  * rejection can be reopened once by a new decision with a reason), or ask for evidence. A withdrawn case closes its
  * assessment; decisions on a closed or already decided assessment are refused.
  */
-import type { Decider } from '@buergerkoffer/shared/event-sourcing';
+import { type Decider, transitions } from '@buergerkoffer/shared/event-sourcing';
 import type { AssessmentCommand } from './assessment.commands.ts';
 import {
   AlreadyDecided,
@@ -38,6 +38,37 @@ export type AssessmentState =
     };
 
 export const toAssessmentStreamName = (caseId: string): string => `eligibility-${caseId}`;
+
+/**
+ * What an assessment accepts in each status: `decide` checks it, the view answers it as `allowedActions`. A new
+ * pre-check and the closing are always accepted (after a decision a pre-check is history: nothing is recorded); a
+ * rejection can be decided again (reopened) once.
+ */
+export const assessmentTransitions = transitions<AssessmentState, AssessmentCommand>(
+  {
+    none: ['RecordPrecheck', 'CloseAssessment'],
+    'awaiting-decision': ['RecordPrecheck', 'DecideNecessity', 'CloseAssessment'],
+    'evidence-requested': ['RecordPrecheck', 'DecideNecessity', 'CloseAssessment'],
+    approved: ['RecordPrecheck', 'CloseAssessment'],
+    rejected: ['RecordPrecheck', 'DecideNecessity', 'CloseAssessment'],
+    closed: ['RecordPrecheck', 'CloseAssessment'],
+  },
+  {
+    guard: (state, type) => !(type === 'DecideNecessity' && state.status === 'rejected' && state.reopened > 0),
+    refuse: (state, command) => {
+      switch (state.status) {
+        case 'none':
+          return new AssessmentNotFound(`case ${command.caseId} has no assessment yet`);
+        case 'closed':
+          return new AssessmentClosedError(`the assessment of case ${command.caseId} is closed (case withdrawn)`);
+        case 'approved':
+          return new AlreadyDecided(`case ${command.caseId} was approved already`);
+        default:
+          return new AlreadyDecided(`case ${command.caseId} was rejected after being reopened once`);
+      }
+    },
+  },
+);
 
 const decided = (state: AssessmentState, decision: Decision, status: AssessmentStatus): AssessmentState =>
   state.status === 'none' ? state : { ...state, status, decision };
@@ -109,6 +140,7 @@ export const assessmentDecider: Decider<AssessmentCommand, AssessmentEvent, Asse
   },
 
   decide(command, state) {
+    assessmentTransitions.check(state, command);
     switch (command.type) {
       case 'RecordPrecheck':
         // A new pre-check (case opened or changed) while no decision stands; after a decision it is history.
@@ -132,16 +164,13 @@ export const assessmentDecider: Decider<AssessmentCommand, AssessmentEvent, Asse
           { type: 'AssessmentClosed', data: { caseId: command.caseId, reason: command.reason, closedAt: command.now } },
         ];
       case 'DecideNecessity': {
-        if (state.status === 'none') throw new AssessmentNotFound(`case ${command.caseId} has no assessment yet`);
-        if (state.status === 'closed')
-          throw new AssessmentClosedError(`the assessment of case ${command.caseId} is closed (case withdrawn)`);
+        // The table let it through: an assessment awaiting a decision, asking for evidence, or rejected once.
+        if (state.status === 'none' || state.status === 'closed' || state.status === 'approved')
+          throw assessmentTransitions.refusal(state, command);
         const reason = command.reason?.trim() || undefined;
         const by = { decidedBy: command.decidedBy, decidedAt: command.now };
         const reopen: AssessmentEvent[] = [];
-        if (state.status === 'approved') throw new AlreadyDecided(`case ${command.caseId} was approved already`);
         if (state.status === 'rejected') {
-          if (state.reopened > 0)
-            throw new AlreadyDecided(`case ${command.caseId} was rejected after being reopened once`);
           if (!reason) throw new ReasonRequired('reopening a rejected case needs a reason');
           reopen.push({ type: 'AssessmentReopened', data: { caseId: command.caseId, reason, ...by } });
         }

@@ -13,7 +13,12 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { EligibilityDeps } from '../deps.ts';
-import { type AssessmentState, assessmentDecider, toAssessmentStreamName } from './assessment.decider.ts';
+import {
+  type AssessmentState,
+  assessmentDecider,
+  assessmentTransitions,
+  toAssessmentStreamName,
+} from './assessment.decider.ts';
 import { assessmentQueue } from './assessment-queue.projection.ts';
 import { decodeAssessmentEvent } from './integration/on-case-event.consumer.ts';
 
@@ -27,6 +32,8 @@ const view = (state: AssessmentState) => {
     status: state.status,
     precheck: state.precheck,
     decision: state.decision,
+    /** The commands the assessment accepts now (`assessmentTransitions`): a UI offers only these. */
+    allowedActions: assessmentTransitions.allowed(state),
   };
 };
 

@@ -2,7 +2,7 @@
  * The intake case: opened once for one applicant (the beneficiary of every service), its services changed, evidence
  * references attached, its contact person updated, withdrawn with a reason. Pure: no I/O, no clock.
  */
-import type { Decider } from '@buergerkoffer/shared/event-sourcing';
+import { type Decider, transitions } from '@buergerkoffer/shared/event-sourcing';
 import type { CaseCommand } from './case.commands.ts';
 import {
   CaseAlreadyOpened,
@@ -29,6 +29,23 @@ export type CaseState =
 export const toCaseStreamName = (caseId: string): string => `intakeCase-${caseId}`;
 
 const duplicates = (ids: readonly string[]) => ids.filter((id, index) => ids.indexOf(id) !== index);
+
+const refuse = (state: CaseState, command: CaseCommand) =>
+  command.type === 'OpenCase'
+    ? new CaseAlreadyOpened(`case ${command.caseId} is already open`)
+    : state.status === 'none'
+      ? new CaseNotFound(`case ${command.caseId} does not exist`)
+      : new CaseWithdrawnError(`case ${command.caseId} was withdrawn`);
+
+/** What a case accepts in each status: `decide` checks it, views answer it as `allowedActions`. */
+export const caseTransitions = transitions<CaseState, CaseCommand>(
+  {
+    none: ['OpenCase'],
+    open: ['ChangeServices', 'AttachEvidence', 'UpdateContactPerson', 'WithdrawCase'],
+    withdrawn: [],
+  },
+  { refuse },
+);
 
 export const caseDecider: Decider<CaseCommand, CaseEvent, CaseState> = {
   initialState: () => ({ status: 'none' }),
@@ -63,8 +80,8 @@ export const caseDecider: Decider<CaseCommand, CaseEvent, CaseState> = {
   },
 
   decide(command, state) {
+    caseTransitions.check(state, command);
     if (command.type === 'OpenCase') {
-      if (state.status !== 'none') throw new CaseAlreadyOpened(`case ${command.caseId} is already open`);
       const twice = duplicates(command.requestedServices);
       if (twice.length > 0) throw new DuplicateServices(`requested more than once: ${[...new Set(twice)].join(', ')}`);
       return [
@@ -87,8 +104,8 @@ export const caseDecider: Decider<CaseCommand, CaseEvent, CaseState> = {
         },
       ];
     }
-    if (state.status === 'none') throw new CaseNotFound(`case ${command.caseId} does not exist`);
-    if (state.status === 'withdrawn') throw new CaseWithdrawnError(`case ${command.caseId} was withdrawn`);
+    // The table accepts changes of an open case only.
+    if (state.status !== 'open') throw caseTransitions.refusal(state, command);
 
     switch (command.type) {
       case 'ChangeServices': {

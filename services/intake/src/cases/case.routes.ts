@@ -24,7 +24,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { CaseCommand } from './case.commands.ts';
-import { type CaseState, caseDecider, toCaseStreamName } from './case.decider.ts';
+import { type CaseState, caseDecider, caseTransitions, toCaseStreamName } from './case.decider.ts';
 import { address, channel, contactPerson, evidenceKind, mobility, serviceId } from './case.events.ts';
 import { listCases } from './case-list.projection.ts';
 import { decodeCaseEvent as decode, openCase } from './open-case.ts';
@@ -86,6 +86,8 @@ const caseView = z.object({
   possibleDuplicateOf: z.array(z.string()),
   openedAt: z.string(),
   withdrawnReason: z.string().optional(),
+  /** The commands the case accepts now (case.decider.ts, `caseTransitions`): a UI offers only these. */
+  allowedActions: z.array(z.string()),
 });
 
 /** The case of the caller's tenant, or 404 — another tenant's case answers as if it did not exist. One read. */
@@ -110,6 +112,7 @@ const view = (state: CaseState) => {
     possibleDuplicateOf: state.opened.possibleDuplicateOf,
     openedAt: state.opened.openedAt,
     ...(state.withdrawnReason === undefined ? {} : { withdrawnReason: state.withdrawnReason }),
+    allowedActions: caseTransitions.allowed(state),
   };
 };
 
