@@ -14,6 +14,7 @@ export {
 export { type Decider, DomainError, type DomainErrorKind, type DomainEvent, fold } from './decider.ts';
 export { deterministicId } from './deterministic-id.ts';
 export * from './errors.ts';
+export { ForwardingEventStore } from './forwarding-store.ts';
 export { canonicalJson, chainHash, contentHash, type VerifyResult, verifyStream } from './hashing.ts';
 export { uuidv7 } from './ids.ts';
 export { COMMIT_ORDER_LOCK, ensureSchema, migrate, migrations } from './postgres/migrations.ts';

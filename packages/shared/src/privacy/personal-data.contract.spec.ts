@@ -10,7 +10,8 @@ import { useTestDatabase } from '../testing/postgres.ts';
 import { describeWith } from '../testing/requirements.ts';
 import { ERASED, UNREADABLE, wrapKey } from './crypto.ts';
 import { PostgresKeyStore, SubjectErasedError, subjectKey } from './key-store.ts';
-import { type PersonalDataPolicy, PersonalDataStore } from './personal-data-store.ts';
+import type { PersonalDataPolicy } from './personal-data-policy.ts';
+import { PersonalDataStore } from './personal-data-store.ts';
 
 const policy: PersonalDataPolicy = {
   CaseOpened: [

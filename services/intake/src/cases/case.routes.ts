@@ -25,7 +25,8 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { CaseCommand } from './case.commands.ts';
 import { type CaseState, caseDecider, caseTransitions, toCaseStreamName } from './case.decider.ts';
-import { address, channel, contactPerson, evidenceKind, mobility, serviceId } from './case.events.ts';
+import { channel, contactPerson, evidenceKind, mobility, serviceId } from './case.events.ts';
+import { applicantInput, uniqueServices } from './case.schemas.ts';
 import { listCases } from './case-list.projection.ts';
 import { decodeCaseEvent as decode, openCase } from './open-case.ts';
 
@@ -41,27 +42,6 @@ export interface CaseRoutesDeps {
 
 const WRITERS: readonly Role[] = ['intake-agent', 'admin'];
 const READERS: readonly Role[] = ['intake-agent', 'eligibility-officer', 'scheduler', 'admin'];
-
-export const uniqueServices = z
-  .array(serviceId)
-  .min(1)
-  .max(9)
-  .superRefine((ids, context) => {
-    ids.forEach((id, index) => {
-      if (ids.indexOf(id) !== index)
-        context.addIssue({ code: 'custom', path: [index], message: `${id} is requested twice` });
-    });
-  });
-
-/** The applicant is the beneficiary of every service: no field could name anyone else's matters (strict objects). */
-export const applicantInput = z.strictObject({
-  givenNames: z.string().trim().min(1).max(200),
-  familyName: z.string().trim().min(1).max(200),
-  birthDate: z.iso.date(),
-  address: address.strict(),
-  phone: z.string().min(3).max(40).optional(),
-  email: z.email().max(200).optional(),
-});
 
 const openCaseBody = z.strictObject({
   applicant: applicantInput,

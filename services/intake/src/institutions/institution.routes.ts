@@ -34,7 +34,7 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import { address, mobility } from '../cases/case.events.ts';
-import { applicantInput, uniqueServices } from '../cases/case.routes.ts';
+import { applicantInput, uniqueServices } from '../cases/case.schemas.ts';
 import { openCases } from '../cases/open-case.ts';
 import type { InstitutionCommand } from './institution.commands.ts';
 import { type InstitutionState, institutionDecider, toInstitutionStreamName } from './institution.decider.ts';

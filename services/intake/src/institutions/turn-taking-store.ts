@@ -8,61 +8,23 @@
  * nothing there.
  */
 import { setImmediate as nextTurn } from 'node:timers/promises';
-import type {
-  AppendResult,
-  EventHandler,
-  EventStore,
-  EventToAppend,
-  ExpectedState,
-  ReadAllOptions,
-  ReadCaseOptions,
-  ReadStreamOptions,
-  StoredEvent,
-  StreamInfo,
-  StreamMetadata,
-  SubscribeOptions,
-  Subscription,
+import {
+  type AppendResult,
+  type EventToAppend,
+  type ExpectedState,
+  ForwardingEventStore,
 } from '@buergerkoffer/shared/event-sourcing';
 
-export class TurnTakingStore implements EventStore {
-  readonly #inner: EventStore;
-
-  constructor(inner: EventStore) {
-    this.#inner = inner;
-  }
-
-  async append(stream: string, events: readonly EventToAppend[], expected?: ExpectedState): Promise<AppendResult> {
+export class TurnTakingStore extends ForwardingEventStore {
+  override async append(
+    stream: string,
+    events: readonly EventToAppend[],
+    expected?: ExpectedState,
+  ): Promise<AppendResult> {
     try {
-      return await this.#inner.append(stream, events, expected);
+      return await this.inner.append(stream, events, expected);
     } finally {
       await nextTurn();
     }
-  }
-  readStream(stream: string, options?: ReadStreamOptions): Promise<StoredEvent[]> {
-    return this.#inner.readStream(stream, options);
-  }
-  readAll(options?: ReadAllOptions): Promise<StoredEvent[]> {
-    return this.#inner.readAll(options);
-  }
-  readCase(tenantId: string, caseId: string, options?: ReadCaseOptions): Promise<StoredEvent[]> {
-    return this.#inner.readCase(tenantId, caseId, options);
-  }
-  subscribe(options: SubscribeOptions, handler: EventHandler): Subscription {
-    return this.#inner.subscribe(options, handler);
-  }
-  headPosition(): Promise<number> {
-    return this.#inner.headPosition();
-  }
-  getStream(stream: string): Promise<StreamInfo | undefined> {
-    return this.#inner.getStream(stream);
-  }
-  setStreamMetadata(stream: string, metadata: StreamMetadata): Promise<void> {
-    return this.#inner.setStreamMetadata(stream, metadata);
-  }
-  deleteStream(stream: string, options?: { expected?: ExpectedState; hard?: boolean }): Promise<void> {
-    return this.#inner.deleteStream(stream, options);
-  }
-  close(): Promise<void> {
-    return this.#inner.close();
   }
 }
