@@ -5,7 +5,7 @@ import { createHttpApp, LocalKeys } from '@buergerkoffer/shared/http';
 import { PostgresEventBus } from '@buergerkoffer/shared/messaging';
 import { type Logger, withStoreMetrics } from '@buergerkoffer/shared/observability';
 import { PostgresKeyStore } from '@buergerkoffer/shared/privacy';
-import { type SystemParts, servicePlugin } from '@buergerkoffer/shared/runtime';
+import { type EventStoreConfig, openEventStore, type SystemParts, servicePlugin } from '@buergerkoffer/shared/runtime';
 import { loadOrCreateMasterKey } from './master-key.ts';
 import { services } from './services.ts';
 import { type TestFault, withTestFault } from './test-fault.ts';
@@ -15,6 +15,8 @@ export { services } from './services.ts';
 export interface EmbeddedDeps {
   logger: Logger;
   dataDir: string;
+  /** Where the events are (default: the embedded database). */
+  eventStore?: EventStoreConfig;
   /** How long a processor or consumer may keep failing before /readyz answers 503 (ms, default 30,000). */
   readinessGraceMs?: number;
   /** A test fault hook (test-fault.ts); undefined outside tests. */
@@ -29,6 +31,9 @@ export interface EmbeddedDeps {
 export async function buildEmbedded(deps: EmbeddedDeps) {
   await mkdir(deps.dataDir, { recursive: true });
   const store = await PostgresEventStore.embedded(join(deps.dataDir, 'eventstore'));
+  // The events in the embedded database, or — EVENT_STORE=kurrentdb — in KurrentDB (all else stays embedded).
+  const events =
+    deps.eventStore?.EVENT_STORE === 'kurrentdb' ? await openEventStore(deps.eventStore, store.sql) : store;
   const keys = await LocalKeys.loadOrCreate(deps.dataDir);
   // The bus in the same embedded database: what was published and not yet handled survives a restart.
   const bus = await PostgresEventBus.open(store.sql, {
@@ -41,15 +46,18 @@ export async function buildEmbedded(deps: EmbeddedDeps) {
     openapi: { title: 'Bürgerkoffer (embedded)', version: '0.1.0', description: 'Every service under its prefix.' },
     ...(deps.readinessGraceMs === undefined ? {} : { processorGraceMs: deps.readinessGraceMs }),
     readiness: async () => ({
-      eventStore: await store.headPosition().then(
+      eventStore: await events.headPosition().then(
         () => true,
         () => false,
       ),
       bus: await bus.isReachable(),
     }),
   });
-  const measured = withStoreMetrics(store, app.metrics);
-  app.addHook('onClose', async () => store.close());
+  const measured = withStoreMetrics(events, app.metrics);
+  app.addHook('onClose', async () => {
+    if (events !== store) await events.close();
+    await store.close();
+  });
   app.get('/', { config: { public: true }, schema: { hide: true } }, async () => ({
     name: 'Bürgerkoffer',
     mode: 'embedded' as const,

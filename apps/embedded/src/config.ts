@@ -1,18 +1,23 @@
 import { env } from '@buergerkoffer/shared/config';
+import { checkEventStoreConfig, eventStoreEnv } from '@buergerkoffer/shared/runtime';
 import { z } from 'zod';
 import { TEST_FAULTS } from './test-fault.ts';
 
 /** The embedded system's configuration; nothing else reads process.env. */
-export const configSchema = z.object({
-  PORT: env.port(3000),
-  HOST: env.host('127.0.0.1'),
-  DATA_DIR: env.path('.data'),
-  LOG_LEVEL: env.logLevel(),
-  /** How long a relay, projection, feed hub or consumer may keep failing before /readyz answers 503 (ms). */
-  READINESS_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
-  /** A test fault hook (test-fault.ts); never set it outside a test. */
-  BK_TEST_FAULT: z.enum(TEST_FAULTS).optional(),
-});
+export const configSchema = z
+  .object({
+    PORT: env.port(3000),
+    HOST: env.host('127.0.0.1'),
+    DATA_DIR: env.path('.data'),
+    LOG_LEVEL: env.logLevel(),
+    /** The events in the embedded database (default), or in KurrentDB (KURRENTDB_URL); everything else embedded. */
+    ...eventStoreEnv,
+    /** How long a relay, projection, feed hub or consumer may keep failing before /readyz answers 503 (ms). */
+    READINESS_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
+    /** A test fault hook (test-fault.ts); never set it outside a test. */
+    BK_TEST_FAULT: z.enum(TEST_FAULTS).optional(),
+  })
+  .superRefine(checkEventStoreConfig);
 
 export type Config = z.output<typeof configSchema>;
 
@@ -20,18 +25,22 @@ export type Config = z.output<typeof configSchema>;
  * `pnpm casefile …` (casefile.cli.ts): where the data is, and how to reach the API. DATA_DIR has `pnpm start`'s
  * default, so the tools find the system (its `system.json`, its key) where a plain `pnpm start` put it.
  */
-export const cliConfigSchema = z.object({
-  DATA_DIR: env.path('.data'),
-  /** The casefile API for `history` (as --url); unset: the URL in DATA_DIR's system.json, written by `pnpm start`. */
-  BK_URL: z.string().min(1).optional(),
-  /** Set: rebuild against the PostgreSQL server (distributed mode) instead of the embedded store in DATA_DIR. */
-  DATABASE_URL: z.string().min(1).optional(),
-  /** The master key (base64, 32 bytes); embedded, the key file in DATA_DIR serves when unset. */
-  PD_MASTER_KEY: z.string().min(1).optional(),
-  /** A bearer token for `history`; without it (and without --token) a local auditor token is minted. */
-  BK_TOKEN: z.string().min(1).optional(),
-  USER: z.string().min(1).optional(),
-});
+export const cliConfigSchema = z
+  .object({
+    DATA_DIR: env.path('.data'),
+    /** The casefile API for `history` (as --url); unset: the URL in DATA_DIR's system.json, written by `pnpm start`. */
+    BK_URL: z.string().min(1).optional(),
+    /** Set: rebuild against the PostgreSQL server (distributed mode) instead of the embedded store in DATA_DIR. */
+    DATABASE_URL: z.string().min(1).optional(),
+    /** With DATABASE_URL: where the events are (as the services' EVENT_STORE / KURRENTDB_URL). */
+    ...eventStoreEnv,
+    /** The master key (base64, 32 bytes); embedded, the key file in DATA_DIR serves when unset. */
+    PD_MASTER_KEY: z.string().min(1).optional(),
+    /** A bearer token for `history`; without it (and without --token) a local auditor token is minted. */
+    BK_TOKEN: z.string().min(1).optional(),
+    USER: z.string().min(1).optional(),
+  })
+  .superRefine(checkEventStoreConfig);
 
 export type CliConfig = z.output<typeof cliConfigSchema>;
 

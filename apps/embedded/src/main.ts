@@ -9,6 +9,7 @@ import { resolve } from 'node:path';
 import { ConfigError, parseConfig } from '@buergerkoffer/shared/config';
 import { guardProcess, onShutdown } from '@buergerkoffer/shared/http';
 import { createLogger, startTracing } from '@buergerkoffer/shared/observability';
+import { EventStoreUnreachableError, EXIT_UNAVAILABLE } from '@buergerkoffer/shared/runtime';
 import { buildEmbedded } from './app.ts';
 import { configSchema } from './config.ts';
 import { DataDirLockedError, lockDataDir } from './data-dir-lock.ts';
@@ -37,12 +38,21 @@ try {
   process.exit(75); // EX_TEMPFAIL: try again once the other process has ended
 }
 if (config.BK_TEST_FAULT) logger.warn({ fault: config.BK_TEST_FAULT }, 'test fault hook armed');
-const app = await buildEmbedded({
-  logger,
-  dataDir,
-  readinessGraceMs: config.READINESS_GRACE_MS,
-  testFault: config.BK_TEST_FAULT,
-});
+let app: Awaited<ReturnType<typeof buildEmbedded>>;
+try {
+  app = await buildEmbedded({
+    logger,
+    dataDir,
+    eventStore: config,
+    readinessGraceMs: config.READINESS_GRACE_MS,
+    testFault: config.BK_TEST_FAULT,
+  });
+} catch (error) {
+  if (!(error instanceof EventStoreUnreachableError)) throw error;
+  process.stderr.write(`${error.message}\n`);
+  lock.release();
+  process.exit(EXIT_UNAVAILABLE);
+}
 
 let state: WrittenState | undefined;
 onShutdown(logger, 10_000, async () => {

@@ -6,14 +6,17 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import {
+  type EventStore,
   PostgresCheckpointStore,
   PostgresEventStore,
   pgSql,
   type RebuildProgress,
   type RebuildResult,
   rebuildProjections,
+  type Sql,
 } from '@buergerkoffer/shared/event-sourcing';
 import { PostgresKeyStore, parseMasterKey } from '@buergerkoffer/shared/privacy';
+import { EventStoreUnreachableError, EXIT_UNAVAILABLE, openEventStore } from '@buergerkoffer/shared/runtime';
 import type { CliConfig } from './config.ts';
 import { DataDirLockedError, lockDataDir } from './data-dir-lock.ts';
 import { findMasterKey } from './master-key.ts';
@@ -22,7 +25,8 @@ import { allProjections } from './services.ts';
 export const rebuildUsage = `usage: pnpm casefile rebuild [--page-size <events>]
 
 Rebuilds every projection of every service (their tables and checkpoints) from the event store.
-  DATABASE_URL set:  the PostgreSQL server (distributed mode); PD_MASTER_KEY is required. Running services start
+  DATABASE_URL set:  the PostgreSQL server (distributed mode); PD_MASTER_KEY is required; the events from where
+                     EVENT_STORE says (postgres, or kurrentdb with KURRENTDB_URL). Running services start
                      their projections over when they notice the reset; stop them first for a quiet rebuild.
   otherwise:         the embedded store in DATA_DIR (default .data); refused while \`pnpm start\` runs on it.`;
 
@@ -130,7 +134,8 @@ export async function runRebuild(argv: readonly string[], config: CliConfig, io:
     return 2;
   }
 
-  let store: PostgresEventStore;
+  let store: EventStore;
+  let sql: Sql;
   let masterKey: Buffer;
   let release: () => void = () => undefined;
   if (config.DATABASE_URL) {
@@ -139,7 +144,16 @@ export async function runRebuild(argv: readonly string[], config: CliConfig, io:
       return 78;
     }
     masterKey = parseMasterKey(config.PD_MASTER_KEY);
-    store = await PostgresEventStore.open(pgSql({ connectionString: config.DATABASE_URL, max: 4 }));
+    sql = pgSql({ connectionString: config.DATABASE_URL, max: 4 });
+    try {
+      // The events where the services keep them (EVENT_STORE), the projections in the database.
+      store = await openEventStore(config, sql);
+    } catch (error) {
+      await sql.close();
+      if (!(error instanceof EventStoreUnreachableError)) throw error;
+      io.stderr(`cannot rebuild: ${error.message}\n`);
+      return EXIT_UNAVAILABLE;
+    }
   } else {
     const dataDir = resolve(config.DATA_DIR);
     if (!existsSync(join(dataDir, 'eventstore'))) {
@@ -161,14 +175,16 @@ export async function runRebuild(argv: readonly string[], config: CliConfig, io:
       return 78;
     }
     masterKey = found;
-    store = await PostgresEventStore.embedded(join(dataDir, 'eventstore'));
+    const embedded = await PostgresEventStore.embedded(join(dataDir, 'eventstore'));
+    store = embedded;
+    sql = embedded.sql;
   }
   try {
-    const keyStore = await PostgresKeyStore.open(store.sql, masterKey);
+    const keyStore = await PostgresKeyStore.open(sql, masterKey);
     const projections = allProjections({
       store,
-      sql: store.sql,
-      checkpoints: new PostgresCheckpointStore(store.sql),
+      sql,
+      checkpoints: new PostgresCheckpointStore(sql),
       keyStore,
       masterKey,
       now: () => new Date(),
@@ -180,6 +196,7 @@ export async function runRebuild(argv: readonly string[], config: CliConfig, io:
     return 0;
   } finally {
     await store.close();
+    await sql.close();
     release();
   }
 }

@@ -7,6 +7,7 @@
  * out), instead of a service that starts and then fails every request.
  */
 import { z } from 'zod';
+import { migrate } from '../event-sourcing/postgres/migrations.ts';
 import { PostgresEventStore } from '../event-sourcing/postgres/postgres-event-store.ts';
 import type { Sql } from '../event-sourcing/postgres/sql.ts';
 import type { EventStore } from '../event-sourcing/types.ts';
@@ -65,6 +66,8 @@ export async function openEventStore(
       if (config.EVENT_STORE === 'kurrentdb') {
         // Loaded only when configured: a process on PostgreSQL never loads the KurrentDB client.
         const { KurrentDbEventStore } = await import('../event-sourcing/kurrentdb/kurrentdb-event-store.ts');
+        // The checkpoints stay in the service database: its tables (es_checkpoints with them) are created there.
+        await migrate(sql);
         store = KurrentDbEventStore.connect(config.KURRENTDB_URL ?? '');
       } else {
         store = await PostgresEventStore.open(sql, { ownsConnection: false });
