@@ -1,11 +1,11 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PostgresCheckpointStore, PostgresEventStore } from '@buergerkoffer/shared/event-sourcing';
+import { PostgresEventStore } from '@buergerkoffer/shared/event-sourcing';
 import { createHttpApp, LocalKeys } from '@buergerkoffer/shared/http';
 import { PostgresEventBus } from '@buergerkoffer/shared/messaging';
 import { type Logger, withStoreMetrics } from '@buergerkoffer/shared/observability';
 import { PostgresKeyStore } from '@buergerkoffer/shared/privacy';
-import { type EventStoreConfig, openEventStore, type SystemParts, servicePlugin } from '@buergerkoffer/shared/runtime';
+import { type EventStoreConfig, openEventStore, servicePlugin, systemParts } from '@buergerkoffer/shared/runtime';
 import { loadOrCreateMasterKey } from './master-key.ts';
 import { services } from './services.ts';
 import { type TestFault, withTestFault } from './test-fault.ts';
@@ -67,14 +67,12 @@ export async function buildEmbedded(deps: EmbeddedDeps) {
   // Personal data sealed per data subject; the keys live in the same embedded database, wrapped with the master key.
   app.addHook('onClose', async () => bus.close());
   const masterKey = await loadOrCreateMasterKey(deps.dataDir);
-  const parts: SystemParts = {
+  const parts = systemParts({
     store: withTestFault(measured, deps.testFault),
     sql: store.sql,
-    checkpoints: new PostgresCheckpointStore(store.sql),
     keyStore: await PostgresKeyStore.open(store.sql, masterKey),
     masterKey,
-    now: () => new Date(),
-  };
+  });
   for (const definition of services) {
     await app.register(servicePlugin(definition, parts, bus), { prefix: `/${definition.name}` });
   }

@@ -7,22 +7,8 @@
 import { uuidv7 } from '@buergerkoffer/shared/event-sourcing';
 import { type ApiSpecification, apiSpecification, buildTestApp, type TestApp } from '@buergerkoffer/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { address, applicant, institutionBody, openCaseBody } from '../test/requests.fixture.ts';
 import { definition } from './service.ts';
-
-const address = { street: 'Hauptstraße', houseNumber: '5', postalCode: '44787', city: 'Bochum' };
-const applicant = { givenNames: 'Erika', familyName: 'Mustermann', birthDate: '1941-03-12', address };
-const openCaseBody = {
-  applicant,
-  requestedServices: ['id-card'],
-  mobility: { careLevel: 4, disabilityMarks: [], permanentlyHomebound: true },
-  channel: 'phone-115',
-};
-const institutionBody = {
-  name: 'Haus am Park',
-  kind: 'care-home',
-  address,
-  contact: { name: 'Frau Heim', phone: '+49 234 222' },
-};
 
 describe("intake's API", () => {
   let fixture: TestApp;
@@ -61,6 +47,7 @@ describe("intake's API", () => {
               name: 'Elsewhere',
               kind: 'care-home',
               address,
+              contact: { name: 'Frau Anders' },
               registeredAt: new Date().toISOString(),
             },
             metadata: { tenantId: 'herne' },

@@ -17,4 +17,5 @@ export {
   type StoreServiceDefinition,
   type SystemParts,
   servicePlugin,
+  systemParts,
 } from './service-definition.ts';

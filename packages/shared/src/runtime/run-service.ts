@@ -12,7 +12,6 @@
 
 import { z } from 'zod';
 import { ConfigError, env, parseConfig } from '../config/index.ts';
-import { PostgresCheckpointStore } from '../event-sourcing/postgres/postgres-event-store.ts';
 import { pgSql } from '../event-sourcing/postgres/sql.ts';
 import { LocalKeys, oidcVerifier } from '../http/auth.ts';
 import { guardProcess, onShutdown } from '../http/process-guard.ts';
@@ -24,7 +23,7 @@ import { startTracing } from '../observability/tracing.ts';
 import { parseMasterKey } from '../privacy/crypto.ts';
 import { PostgresKeyStore } from '../privacy/key-store.ts';
 import { checkEventStoreConfig, EventStoreUnreachableError, eventStoreEnv, openEventStore } from './event-store.ts';
-import { type AnyServiceDefinition, type SystemParts, servicePlugin } from './service-definition.ts';
+import { type AnyServiceDefinition, servicePlugin, systemParts } from './service-definition.ts';
 
 const kafkaBrokers = z.string().min(1, 'comma-separated host:port list');
 
@@ -129,14 +128,7 @@ export async function runService(definition: AnyServiceDefinition): Promise<void
       ...(bus ? { bus: await bus.isReachable() } : {}),
     }),
   });
-  const parts: SystemParts = {
-    store: withStoreMetrics(store, app.metrics),
-    sql,
-    checkpoints: new PostgresCheckpointStore(sql),
-    keyStore,
-    masterKey,
-    now: () => new Date(),
-  };
+  const parts = systemParts({ store: withStoreMetrics(store, app.metrics), sql, keyStore, masterKey });
   await app.register(servicePlugin(definition, parts, bus));
 
   onShutdown(logger, 15_000, async () => {

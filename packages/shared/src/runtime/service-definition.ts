@@ -6,6 +6,7 @@
  * is written once, in its own folder, and adding a service means adding a folder.
  */
 import type { FastifyPluginAsync } from 'fastify';
+import { PostgresCheckpointStore } from '../event-sourcing/postgres/postgres-event-store.ts';
 import type { Sql } from '../event-sourcing/postgres/sql.ts';
 import type { BoundProjection } from '../event-sourcing/projection.ts';
 import type { CheckpointStore, EventStore } from '../event-sourcing/types.ts';
@@ -24,6 +25,13 @@ export interface SystemParts {
   /** The deployment's master key, for keys a service derives from it (never used directly as a key). */
   readonly masterKey: Buffer;
   readonly now: () => Date;
+}
+
+/** The parts from the store, the database and the keys: checkpoints in that database, the clock the system's. */
+export function systemParts(
+  parts: Pick<SystemParts, 'store' | 'sql' | 'keyStore' | 'masterKey'> & Partial<Pick<SystemParts, 'now'>>,
+): SystemParts {
+  return { checkpoints: new PostgresCheckpointStore(parts.sql), now: () => new Date(), ...parts };
 }
 
 /** The parts of a service that exchanges integration events. */

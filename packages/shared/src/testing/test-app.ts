@@ -9,11 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PGlite } from '@electric-sql/pglite';
-import {
-  PostgresCheckpointStore,
-  PostgresEventStore,
-  type PostgresEventStoreOptions,
-} from '../event-sourcing/postgres/postgres-event-store.ts';
+import { PostgresEventStore, type PostgresEventStoreOptions } from '../event-sourcing/postgres/postgres-event-store.ts';
 import { pgliteSql, type Sql } from '../event-sourcing/postgres/sql.ts';
 import { LocalKeys, type Role } from '../http/auth.ts';
 import { createHttpApp, type HttpApp, type HttpAppOptions } from '../http/server.ts';
@@ -21,7 +17,7 @@ import { PostgresEventBus } from '../messaging/postgres-event-bus.ts';
 import type { EventBus } from '../messaging/types.ts';
 import { createLogger, type Logger } from '../observability/logger.ts';
 import { PostgresKeyStore } from '../privacy/key-store.ts';
-import { type ServiceDefinition, type SystemParts, servicePlugin } from '../runtime/service-definition.ts';
+import { type ServiceDefinition, servicePlugin, systemParts } from '../runtime/service-definition.ts';
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
@@ -86,14 +82,7 @@ export async function buildTestApp<Deps>(
     openapi: { title: definition.title, version: 'test' },
     ...options.http,
   });
-  const parts: SystemParts = {
-    store,
-    sql,
-    checkpoints: new PostgresCheckpointStore(sql),
-    keyStore,
-    masterKey,
-    now: () => new Date(),
-  };
+  const parts = systemParts({ store, sql, keyStore, masterKey });
   // The service's write routes, and the route each request was served by (for apiSpecification).
   const writeRoutes: string[] = [];
   let lastRoute: string | undefined;

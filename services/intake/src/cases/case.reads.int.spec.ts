@@ -7,6 +7,7 @@ import { pgliteSql, type Sql } from '@buergerkoffer/shared/event-sourcing';
 import { buildTestApp, type TestApp } from '@buergerkoffer/shared/testing';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { openCaseBody } from '../../test/requests.fixture.ts';
 import { definition } from '../service.ts';
 
 describe('reads of a case per request', () => {
@@ -36,17 +37,7 @@ describe('reads of a case per request', () => {
       method: 'POST',
       url: '/cases',
       headers: await fixture.auth(),
-      payload: {
-        applicant: {
-          givenNames: 'Erika',
-          familyName: 'Mustermann',
-          birthDate: '1941-03-12',
-          address: { street: 'Hauptstraße', houseNumber: '5', postalCode: '44787', city: 'Bochum' },
-        },
-        requestedServices: ['id-card'],
-        mobility: { careLevel: 4, disabilityMarks: [], permanentlyHomebound: true },
-        channel: 'phone-115',
-      },
+      payload: openCaseBody,
     });
     expect(opened.statusCode).toBe(201);
     const { caseId } = opened.json();
