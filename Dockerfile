@@ -14,6 +14,7 @@ COPY services/scheduling/package.json services/scheduling/
 COPY services/fieldkit/package.json services/fieldkit/
 COPY services/casefile/package.json services/casefile/
 COPY apps/embedded/package.json apps/embedded/
+COPY apps/cli/package.json apps/cli/
 RUN pnpm install --frozen-lockfile --prod
 
 FROM base

@@ -4,11 +4,11 @@
  *   history <caseId> …      a case's audit history through the casefile API of the system that runs
  */
 import { resolve } from 'node:path';
+import { findSystem, loadSigningKey, NoSigningKeyError } from '@buergerkoffer/embedded/system-state';
 import { ConfigError, parseConfig } from '@buergerkoffer/shared/config';
 import { cliConfigSchema } from './config.ts';
 import { historyUsage, parseHistoryArgs, resolveApiUrl, runHistory } from './history.command.ts';
 import { rebuildUsage, runRebuild } from './rebuild.command.ts';
-import { findSystem, loadSigningKey, NoSigningKeyError } from './system-state.ts';
 
 const usage = `usage: pnpm casefile <command> [options]   (pnpm casefile <command> --help for its options)
 

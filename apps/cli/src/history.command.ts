@@ -4,8 +4,8 @@
  * The API is the running system's (its `system.json` in DATA_DIR), unless --url or BK_URL names another.
  */
 import { parseArgs } from 'node:util';
+import { describeSystem, type FoundSystem, pointAtRunningSystem } from '@buergerkoffer/embedded/system-state';
 import { z } from 'zod';
-import { describeSystem, type FoundSystem, pointAtRunningSystem } from './system-state.ts';
 
 export const historyUsage = `usage: pnpm casefile history <caseId> --purpose "<text>" [--at <ISO time|position>] [--json]
                              [--url <casefile API>] [--token <jwt>] [--tenant <id>]

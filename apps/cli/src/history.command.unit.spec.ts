@@ -1,3 +1,4 @@
+import type { FoundSystem, SystemState } from '@buergerkoffer/embedded/system-state';
 import { describe, expect, it } from 'vitest';
 import {
   type HistoryArgs,
@@ -11,7 +12,6 @@ import {
   runHistory,
   upTo,
 } from './history.command.ts';
-import type { FoundSystem, SystemState } from './system-state.ts';
 
 const caseId = '01a212bf-bc8a-703a-ba4e-8027a54184b5';
 

@@ -5,9 +5,11 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { DataDirLockedError, lockDataDir } from '@buergerkoffer/embedded/data-dir-lock';
+import { findMasterKey } from '@buergerkoffer/embedded/master-key';
+import { allProjections } from '@buergerkoffer/embedded/services';
 import {
   type EventStore,
-  PostgresCheckpointStore,
   PostgresEventStore,
   pgSql,
   type RebuildProgress,
@@ -18,9 +20,6 @@ import {
 import { PostgresKeyStore, parseMasterKey } from '@buergerkoffer/shared/privacy';
 import { EventStoreUnreachableError, EXIT_UNAVAILABLE, openEventStore } from '@buergerkoffer/shared/runtime';
 import type { CliConfig } from './config.ts';
-import { DataDirLockedError, lockDataDir } from './data-dir-lock.ts';
-import { findMasterKey } from './master-key.ts';
-import { allProjections } from './services.ts';
 
 export const rebuildUsage = `usage: pnpm casefile rebuild [--page-size <events>]
 
@@ -181,14 +180,7 @@ export async function runRebuild(argv: readonly string[], config: CliConfig, io:
   }
   try {
     const keyStore = await PostgresKeyStore.open(sql, masterKey);
-    const projections = allProjections({
-      store,
-      sql,
-      checkpoints: new PostgresCheckpointStore(sql),
-      keyStore,
-      masterKey,
-      now: () => new Date(),
-    });
+    const projections = allProjections(systemParts({ store, sql, keyStore, masterKey }));
     const progress = new ProgressReporter({ write: io.stderr, tty: io.stderrIsTty, projections: projections.length });
     const result = await rebuildProjections(projections, { pageSize, onProgress: (p) => progress.update(p) });
     progress.done();

@@ -8,10 +8,10 @@
  */
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { describeSystem, findSystem, loadSigningKey, NoSigningKeyError } from '@buergerkoffer/embedded/system-state';
 import { ConfigError, parseConfig } from '@buergerkoffer/shared/config';
 import { ROLES, type Role } from '@buergerkoffer/shared/http';
 import { tokenConfigSchema } from './config.ts';
-import { describeSystem, findSystem, loadSigningKey, NoSigningKeyError } from './system-state.ts';
 
 const usage = `usage: pnpm --silent run token <role> [--tenant <id>] [--sub <id>] [--ttl <seconds>]
 roles: ${ROLES.join(', ')}

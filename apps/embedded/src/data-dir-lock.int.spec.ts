@@ -1,14 +1,11 @@
-import { type ChildProcess, execFile, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DataDirLockedError, LOCK_FILE, lockDataDir, lockHolder } from './data-dir-lock.ts';
-
-const cli = fileURLToPath(new URL('./casefile.cli.ts', import.meta.url));
 
 /** A process that stays alive (stands in for `pnpm start`). */
 const sleeper = (): ChildProcess =>
@@ -90,16 +87,5 @@ describe('the embedded data directory lock', () => {
       expect(outcomes.filter((outcome) => outcome === 'acquired')).toHaveLength(1);
       expect(outcomes.filter((outcome) => outcome === 'refused')).toHaveLength(3);
     }
-  });
-
-  it('makes `pnpm casefile rebuild` refuse with exit code 75 while the embedded system runs', async () => {
-    const data = join(dir, 'running');
-    await mkdir(join(data, 'eventstore'), { recursive: true });
-    await writeFile(join(data, LOCK_FILE), `${running.pid}\n`);
-    const env = Object.fromEntries(Object.entries(process.env).filter(([name]) => name !== 'DATABASE_URL'));
-    const result = await promisify(execFile)(process.execPath, [cli, 'rebuild'], {
-      env: { ...env, DATA_DIR: data },
-    }).catch((error: { code: number; stderr: string }) => error);
-    expect(result).toMatchObject({ code: 75, stderr: expect.stringContaining(`in use by process ${running.pid}`) });
   });
 });
