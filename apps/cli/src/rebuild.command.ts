@@ -18,7 +18,12 @@ import {
   type Sql,
 } from '@buergerkoffer/shared/event-sourcing';
 import { PostgresKeyStore, parseMasterKey } from '@buergerkoffer/shared/privacy';
-import { EventStoreUnreachableError, EXIT_UNAVAILABLE, openEventStore } from '@buergerkoffer/shared/runtime';
+import {
+  EventStoreUnreachableError,
+  EXIT_UNAVAILABLE,
+  openEventStore,
+  systemParts,
+} from '@buergerkoffer/shared/runtime';
 import type { CliConfig } from './config.ts';
 
 export const rebuildUsage = `usage: pnpm casefile rebuild [--page-size <events>]
