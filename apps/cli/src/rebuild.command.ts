@@ -32,7 +32,8 @@ Rebuilds every projection of every service (their tables and checkpoints) from t
   DATABASE_URL set:  the PostgreSQL server (distributed mode); PD_MASTER_KEY is required; the events from where
                      EVENT_STORE says (postgres, or kurrentdb with KURRENTDB_URL). Running services start
                      their projections over when they notice the reset; stop them first for a quiet rebuild.
-  otherwise:         the embedded store in DATA_DIR (default .data); refused while \`pnpm start\` runs on it.`;
+  otherwise:         the embedded store in DATA_DIR (default .data), the events from KurrentDB with
+                     EVENT_STORE=kurrentdb as \`pnpm start\` had them; refused while \`pnpm start\` runs on it.`;
 
 /** EX_TEMPFAIL: the embedded system holds the data directory; try again when it has stopped. */
 export const EXIT_LOCKED = 75;
@@ -180,8 +181,21 @@ export async function runRebuild(argv: readonly string[], config: CliConfig, io:
     }
     masterKey = found;
     const embedded = await PostgresEventStore.embedded(join(dataDir, 'eventstore'));
-    store = embedded;
     sql = embedded.sql;
+    if (config.EVENT_STORE === 'kurrentdb') {
+      // The events where the embedded system keeps them with EVENT_STORE=kurrentdb; its projections stay here.
+      try {
+        store = await openEventStore(config, sql);
+      } catch (error) {
+        await embedded.close();
+        release();
+        if (!(error instanceof EventStoreUnreachableError)) throw error;
+        io.stderr(`cannot rebuild: ${error.message}\n`);
+        return EXIT_UNAVAILABLE;
+      }
+    } else {
+      store = embedded;
+    }
   }
   try {
     const keyStore = await PostgresKeyStore.open(sql, masterKey);

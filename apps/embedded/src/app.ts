@@ -33,7 +33,12 @@ export async function buildEmbedded(deps: EmbeddedDeps) {
   const store = await PostgresEventStore.embedded(join(deps.dataDir, 'eventstore'));
   // The events in the embedded database, or — EVENT_STORE=kurrentdb — in KurrentDB (all else stays embedded).
   const events =
-    deps.eventStore?.EVENT_STORE === 'kurrentdb' ? await openEventStore(deps.eventStore, store.sql) : store;
+    deps.eventStore?.EVENT_STORE === 'kurrentdb'
+      ? await openEventStore(deps.eventStore, store.sql).catch(async (error: unknown) => {
+          await store.close(); // nothing started yet: the embedded database is closed before the error goes on
+          throw error;
+        })
+      : store;
   const keys = await LocalKeys.loadOrCreate(deps.dataDir);
   // The bus in the same embedded database: what was published and not yet handled survives a restart.
   const bus = await PostgresEventBus.open(store.sql, {

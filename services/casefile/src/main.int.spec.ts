@@ -9,12 +9,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { freePort } from '@buergerkoffer/shared/testing';
-import { describe, expect, it } from 'vitest';
+import { describeWith, freePort, useTestDatabase } from '@buergerkoffer/shared/testing';
+import { expect, it } from 'vitest';
 
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
 
-describe('casefile started on its own', () => {
+describeWith('postgres', 'casefile started on its own', (serverUrl) => {
+  // The service database is reached (its own tables are created there first); only KurrentDB is missing.
+  const db = useTestDatabase(serverUrl);
   it('exits 69 naming the KurrentDB URL when EVENT_STORE=kurrentdb finds no server there', async () => {
     const keys = await mkdtemp(join(tmpdir(), 'bk-keys-'));
     const nobody = await freePort(); // a port nothing listens on
@@ -23,7 +25,7 @@ describe('casefile started on its own', () => {
         PATH: process.env.PATH,
         EVENT_STORE: 'kurrentdb',
         KURRENTDB_URL: `kurrentdb://admin:s3cret@127.0.0.1:${nobody}?tls=false`,
-        DATABASE_URL: 'postgres://postgres@127.0.0.1:5432/postgres',
+        DATABASE_URL: db.url,
         PD_MASTER_KEY: randomBytes(32).toString('base64'),
         AUTH_MODE: 'local',
         AUTH_LOCAL_KEY_DIR: keys,

@@ -95,6 +95,10 @@ describe('the command handler on the embedded store', () => {
     // The same keyed command again (a redelivery): the conflict leads to the load, which finds it done.
     const again = await handleCommand(expecting(stream), count('a'), keyed);
     expect(again).toMatchObject({ revision: 0, replayed: true, events: [] });
+    // A redelivery whose metadata differs (another trace, another correlation id): the store refuses it as an
+    // idempotency conflict, and the load behind it still answers it as replayed.
+    const redelivered = await handleCommand(expecting(stream), count('a'), { ...keyed, correlationId: 'corr-2' });
+    expect(redelivered).toMatchObject({ revision: 0, replayed: true, events: [] });
     // Another command on it, wrongly expected new: decided on the loaded state, not on the initial one.
     const other = await handleCommand(expecting(stream), count('b'), context);
     expect(other).toMatchObject({ revision: 1, state: { items: ['a', 'b'] } });

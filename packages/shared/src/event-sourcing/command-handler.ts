@@ -6,7 +6,7 @@
 import { inSpan, traceparentOf } from '../observability/tracing.ts';
 import { type Decider, type DomainEvent, fold } from './decider.ts';
 import { deterministicId } from './deterministic-id.ts';
-import { VersionConflictError } from './errors.ts';
+import { IdempotencyConflictError, VersionConflictError } from './errors.ts';
 import { uuidv7 } from './ids.ts';
 import type { Actor, EventMetadata, EventStore, EventToAppend, ExpectedState, Json, StoredEvent } from './types.ts';
 
@@ -175,8 +175,11 @@ async function decideAndAppend<Command, Event extends DomainEvent, State>(
         replayed: result.replayed,
       };
     } catch (error) {
-      if (error instanceof VersionConflictError && guessNew) {
-        guessNew = false; // not new after all: load it and decide again (not counted as a retry)
+      // Not new after all: load it and decide again (not counted as a retry). A keyed repeat whose events differ in
+      // what varies per attempt (a trace id, a re-checked value) is refused by the store as an idempotency
+      // conflict, not a version conflict: the load finds its events by their ids and answers it as replayed.
+      if ((error instanceof VersionConflictError || error instanceof IdempotencyConflictError) && guessNew) {
+        guessNew = false;
         attempt--;
         continue;
       }

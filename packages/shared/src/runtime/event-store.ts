@@ -40,14 +40,16 @@ export class EventStoreUnreachableError extends Error {
   override readonly name = 'EventStoreUnreachableError';
 }
 
-/** A URL as it may be shown: user and password left out. */
+/** A URL (or a message quoting one) as it may be shown: user and password left out. */
 export function redactUrl(url: string): string {
-  return url.replace(/\/\/[^@/]*@/, '//');
+  return url.replace(/\/\/[^@/\s]*@/g, '//');
 }
 
 /**
  * Opens the configured store and asks it for its head, so an unreachable server fails here, within `timeoutMs`,
- * naming the URL. `sql` serves EVENT_STORE=postgres (the store's tables are migrated there).
+ * naming where it was looked for. `sql` serves EVENT_STORE=postgres (the store's tables are migrated there) and,
+ * with KurrentDB, keeps the service database's own tables (checkpoints): migrated first, outside the probe, so a
+ * failing database or migration is reported as what it is, not as an unreachable store.
  */
 export async function openEventStore(
   config: EventStoreConfig,
@@ -59,31 +61,43 @@ export async function openEventStore(
     config.EVENT_STORE === 'kurrentdb'
       ? `KurrentDB at ${redactUrl(config.KURRENTDB_URL ?? '')}`
       : 'PostgreSQL (the service database)';
-  let store: EventStore | undefined;
+  const unreachable = (error: unknown) => {
+    const reason = redactUrl(error instanceof Error ? error.message || error.name : String(error));
+    return new EventStoreUnreachableError(`EVENT_STORE=${config.EVENT_STORE}: cannot reach ${where}: ${reason}`);
+  };
+  let store: EventStore;
+  if (config.EVENT_STORE === 'kurrentdb') {
+    // The checkpoints stay in the service database: its tables (es_checkpoints with them) are created there.
+    await migrate(sql);
+    // Loaded only when configured: a process on PostgreSQL never loads the KurrentDB client.
+    const { KurrentDbEventStore } = await import('../event-sourcing/kurrentdb/kurrentdb-event-store.ts');
+    store = KurrentDbEventStore.connect(config.KURRENTDB_URL ?? '');
+  } else {
+    try {
+      store = await PostgresEventStore.open(sql, { ownsConnection: false });
+    } catch (error) {
+      // The database did not answer (a failing migration on a reachable one is not this: it is rethrown).
+      if (isConnectionError(error)) throw unreachable(error);
+      throw error;
+    }
+  }
   let timer: NodeJS.Timeout | undefined;
   try {
-    const opened = (async () => {
-      if (config.EVENT_STORE === 'kurrentdb') {
-        // Loaded only when configured: a process on PostgreSQL never loads the KurrentDB client.
-        const { KurrentDbEventStore } = await import('../event-sourcing/kurrentdb/kurrentdb-event-store.ts');
-        // The checkpoints stay in the service database: its tables (es_checkpoints with them) are created there.
-        await migrate(sql);
-        store = KurrentDbEventStore.connect(config.KURRENTDB_URL ?? '');
-      } else {
-        store = await PostgresEventStore.open(sql, { ownsConnection: false });
-      }
-      await store.headPosition();
-      return store;
-    })();
     const timedOut = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error(`no answer within ${timeoutMs} ms`)), timeoutMs);
     });
-    return await Promise.race([opened, timedOut]);
+    await Promise.race([store.headPosition(), timedOut]);
+    return store;
   } catch (error) {
-    await Promise.resolve(store?.close()).catch(() => undefined);
-    const reason = error instanceof Error ? error.message : String(error);
-    throw new EventStoreUnreachableError(`EVENT_STORE=${config.EVENT_STORE}: cannot reach ${where}: ${reason}`);
+    await Promise.resolve(store.close()).catch(() => undefined);
+    throw unreachable(error);
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** A failure to connect (refused, unknown host, timed out, reset), as Node and pg report it. */
+function isConnectionError(error: unknown): boolean {
+  const code = typeof error === 'object' && error !== null && 'code' in error ? String(error.code) : '';
+  return ['ECONNREFUSED', 'ENOTFOUND', 'ETIMEDOUT', 'ECONNRESET', 'EHOSTUNREACH', 'EAI_AGAIN', '57P03'].includes(code);
 }

@@ -7,6 +7,10 @@
  *
  * The window holds what the store holds (personal data sealed as stored), in memory, for at most `capacity` events.
  * It is contiguous: every event with `start < position ≤ end` is in it, so a page from it is complete up to `end`.
+ * A hard delete clears the window of the process that deleted; another process's window may still hand the deleted
+ * events to a subscription that re-reads them within the window (as a subscription that had already read them
+ * before the delete would have) — hard deletes are for streams that must never be written again, not for erasure,
+ * which works on the keys (personal data is sealed per subject).
  */
 import type { SubscriptionPage } from '../catch-up-subscription.ts';
 import type { EventFilter, StoredEvent } from '../types.ts';
@@ -38,6 +42,8 @@ export class TailWindow {
   /** Exclusive lower bound of what the window covers; undefined until the first read (nothing covered). */
   #start: number | undefined;
   #end = 0;
+  /** Counts resets and clears: an extension read before one does not add what it read afterwards. */
+  #generation = 0;
   #extending: Promise<void> | undefined;
 
   constructor(read: ReadRange, capacity: number) {
@@ -57,6 +63,7 @@ export class TailWindow {
       this.#events = [];
       this.#start = after;
       this.#end = after;
+      this.#generation++;
     }
     if (after < this.#start) return undefined;
     while (this.#end < upTo) {
@@ -83,12 +90,15 @@ export class TailWindow {
     this.#events = [];
     this.#start = undefined;
     this.#end = 0;
+    this.#generation++;
   }
 
   async #extend(upTo: number): Promise<void> {
     const from = this.#end;
+    const generation = this.#generation;
     const read = await this.#read(from, upTo, this.#capacity);
-    if (this.#end !== from || this.#start === undefined) return; // cleared meanwhile: the next page starts over
+    // Reset or cleared meanwhile (e.g. a hard delete: what was read may hold its events): the next page starts over.
+    if (this.#generation !== generation || this.#end !== from || this.#start === undefined) return;
     this.#events.push(...read);
     this.#end = read.length < this.#capacity ? upTo : (read.at(-1)?.position ?? upTo);
     const excess = this.#events.length - this.#capacity;
