@@ -57,8 +57,28 @@ export class ContractViolation extends Error {
   }
 }
 
-/** The schemas a consumer accepts, by event type (type names carry the major version). */
+/** The schemas a consumer accepts (and a relay sends), by event type (type names carry the major version). */
 export type ContractRegistry = Readonly<Record<string, z.ZodType>>;
+
+/** An event of the registry as its publisher builds it: a type, and data of the shape that type's schema takes. */
+export type Publishable<Registry extends ContractRegistry> = {
+  readonly [Type in keyof Registry & string]: { readonly type: Type; readonly data: z.input<Registry[Type]> };
+}[keyof Registry & string];
+
+const dataIssues = (issues: readonly z.core.$ZodIssue[]) =>
+  issues.map((issue) => ({ field: ['data', ...issue.path.map(String)].join('.'), message: issue.message }));
+
+/**
+ * The data of an integration event of `type` as its published schema reads it: what a relay checks before it
+ * sends, so that nothing goes out that its consumers would dead-letter. Throws ContractViolation naming each field.
+ */
+export function conformingData(registry: ContractRegistry, type: string, data: unknown): unknown {
+  const schema = registry[type];
+  if (!schema) throw new ContractViolation([{ field: 'ce_type', message: `unknown event type ${type}` }]);
+  const parsed = schema.safeParse(data);
+  if (!parsed.success) throw new ContractViolation(dataIssues(parsed.error.issues));
+  return parsed.data;
+}
 
 type HeaderValue = string | Buffer | Uint8Array | readonly (string | Buffer | Uint8Array)[] | undefined;
 
@@ -110,11 +130,7 @@ export function fromKafkaRecord(
   if (schema && issues.every((issue) => issue.field !== 'data')) {
     const parsed = schema.safeParse(data);
     if (parsed.success) data = parsed.data;
-    else {
-      for (const issue of parsed.error.issues) {
-        issues.push({ field: ['data', ...issue.path.map(String)].join('.'), message: issue.message });
-      }
-    }
+    else issues.push(...dataIssues(parsed.error.issues));
   }
   if (issues.length > 0) throw new ContractViolation(issues);
   return {

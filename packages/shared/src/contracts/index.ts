@@ -1,11 +1,14 @@
+export { type AuditConformance, type AuditEvent, auditEvent } from './audit.ts';
 export { SERVICE_IDS, type ServiceId } from './catalogue.ts';
 export {
   type ContractRegistry,
   ContractViolation,
+  conformingData,
   fromKafkaRecord,
   type IntegrationEvent,
   JSON_CONTENT_TYPE,
   type KafkaRecord,
+  type Publishable,
   SPEC_VERSION,
   toKafkaRecord,
 } from './cloudevents.ts';
@@ -21,7 +24,9 @@ export {
 export {
   INTAKE_CASE_TOPIC,
   INTAKE_SOURCE,
+  type IntakeCaseEvent,
   intakeCaseContracts,
+  intakeCaseEvent,
   intakeCaseOpenedV1,
   intakeCaseWithdrawnV1,
   intakeEvidenceAttachedV1,

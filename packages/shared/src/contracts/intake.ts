@@ -47,10 +47,19 @@ export const intakeCaseWithdrawnV1 = z.object({
   withdrawnAt: z.iso.datetime(),
 });
 
-/** `ce_type` → schema, for consumers of `intake.case.v1`. */
+/** `ce_type` → schema, for consumers of `intake.case.v1` (and intake's relay, which checks before it sends). */
 export const intakeCaseContracts = {
   'intake.case.opened.v1': intakeCaseOpenedV1,
   'intake.case.services-changed.v1': intakeServicesChangedV1,
   'intake.case.evidence-attached.v1': intakeEvidenceAttachedV1,
   'intake.case.withdrawn.v1': intakeCaseWithdrawnV1,
 } as const;
+
+/** The same events as one union of type and data: what a consumer reads a received event through, to narrow on. */
+export const intakeCaseEvent = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('intake.case.opened.v1'), data: intakeCaseOpenedV1 }),
+  z.object({ type: z.literal('intake.case.services-changed.v1'), data: intakeServicesChangedV1 }),
+  z.object({ type: z.literal('intake.case.evidence-attached.v1'), data: intakeEvidenceAttachedV1 }),
+  z.object({ type: z.literal('intake.case.withdrawn.v1'), data: intakeCaseWithdrawnV1 }),
+]);
+export type IntakeCaseEvent = z.infer<typeof intakeCaseEvent>;

@@ -2,6 +2,21 @@
 // process configured for KurrentDB loads its client and native bridge.
 export { PollingSubscription } from './catch-up-subscription.ts';
 export {
+  type EventCodec,
+  type EventDecoder,
+  EventDecodingError,
+  type EventUnion,
+  eventCodec,
+  keyField,
+  type PartlyOpenedView,
+  type PersonalPaths,
+  type SealedView,
+  type UnopenedMarker,
+  type Upcasters,
+  upcastFrom,
+  type WithPersonal,
+} from './codec.ts';
+export {
   type CommandContext,
   type HandleOptions,
   type HandleResult,

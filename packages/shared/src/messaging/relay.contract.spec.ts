@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { type IntegrationEvent, toKafkaRecord } from '../contracts/cloudevents.ts';
+import { ContractViolation, type IntegrationEvent, toKafkaRecord } from '../contracts/cloudevents.ts';
 import { handleCommand } from '../event-sourcing/command-handler.ts';
 import type { Decider } from '../event-sourcing/decider.ts';
 import { uuidv7 } from '../event-sourcing/ids.ts';
@@ -26,6 +26,9 @@ import type { EventBus, IncomingMessage } from './types.ts';
 
 const tag = () => randomBytes(3).toString('hex');
 const tenant = 'tenant-a';
+
+/** The published schema of the test's integration event (relays send only what conforms). */
+const contracts = { 'test.case.changed.v1': z.object({ caseId: z.string().nullable(), seq: z.number().int() }) };
 
 const toIntegration = (event: StoredEvent): IntegrationEvent => ({
   id: event.id,
@@ -95,7 +98,7 @@ function relaySuite(name: string, openBus: () => Promise<EventBus>) {
       });
       await reader.ready;
 
-      const options = { name: `test-${tag()}`, filter: { streamCategories: [category] } };
+      const options = { name: `test-${tag()}`, filter: { streamCategories: [category] }, contracts };
       const map = (event: StoredEvent) => [{ topic, event: toIntegration(event) }];
       if (unsafe) {
         // The control: a relay that moves its checkpoint before publishing (what the real relay must never do).
@@ -172,6 +175,45 @@ function relaySuite(name: string, openBus: () => Promise<EventBus>) {
       expect(stored.filter((id) => !ids.has(id))).toHaveLength(1);
     });
 
+    it('sends nothing that does not conform to its contract: it holds there, naming the field', async () => {
+      const category = `badCase${tag()}`;
+      const topic = `test.bad.${tag()}.v1`;
+      await bus.ensureTopics([{ topic, partitions: 1 }]);
+      const caseId = uuidv7();
+      for (const seq of [0, 'one', 2]) {
+        await store.append(`${category}-${caseId}`, [
+          { id: uuidv7(), type: 'CaseChanged', data: { seq }, metadata: { tenantId: tenant, caseId } },
+        ]);
+      }
+      const received: IncomingMessage[] = [];
+      const reader = await bus.subscribe({ groupId: `reader-${tag()}`, topics: [topic] }, async (m) => {
+        received.push(m);
+      });
+      await reader.ready;
+      const failures: unknown[] = [];
+      const name = `bad-${tag()}`;
+      const relay = await startRelay(
+        { store, checkpoints, bus },
+        {
+          name,
+          filter: { streamCategories: [category] },
+          map: (event) => [{ topic, event: toIntegration(event) }],
+          contracts,
+          batchSize: 1,
+          onError: (error) => failures.push(error),
+        },
+      );
+      await waitFor(() => failures.length >= 2, 20_000, 'the violation reported, and tried again');
+      await waitFor(() => received.length >= 1, 20_000, 'the event before it');
+      await relay.stop();
+      await reader.stop();
+      expect(failures[0]).toBeInstanceOf(ContractViolation);
+      expect(String(failures[0])).toContain('data.seq');
+      expect(received.map((m) => JSON.parse(m.value.toString()))).toEqual([{ caseId, seq: 0 }]);
+      const [first] = await store.readStream(`${category}-${caseId}`);
+      expect(await checkpoints.load(`relay:${name}`)).toBe(first?.position);
+    });
+
     it('publishes personal fields still sealed, so the topic holds no plaintext and erasure covers it', async () => {
       const keys = await PostgresKeyStore.open(store.sql, randomBytes(32));
       const protectedStore = new PersonalDataStore(store, keys, {
@@ -201,6 +243,14 @@ function relaySuite(name: string, openBus: () => Promise<EventBus>) {
           name: `sealed-${tag()}`,
           filter: { streamCategories: [category] },
           map: (event) => [{ topic, event: { ...toIntegration(event), data: event.data } }],
+          contracts: {
+            'test.case.changed.v1': z.object({
+              applicant: z.object({
+                subjectId: z.string(),
+                familyName: z.object({ $pd: z.literal('v1'), sub: z.string(), iv: z.string(), ct: z.string() }),
+              }),
+            }),
+          },
         },
       );
       await waitFor(() => received.length === 1, 20_000, 'the sealed event');

@@ -7,11 +7,18 @@
  * bus answers — the relay never stops. At-least-once, and in store order, hence in order per case (the Kafka key).
  *
  * The relay reads the events as stored: personal fields stay sealed on the bus, so erasure covers topics too.
- * The integration event's id is the stored event's id, so consumers recognise a republished event.
+ * The integration event's id is the stored event's id, so consumers recognise a republished event. Every event is
+ * checked against its published schema (`contracts`) before it is sent: one that does not conform fails its batch
+ * like a bus that is down — the relay holds there, failing visibly (/readyz), rather than send what consumers would
+ * dead-letter or skip an event and break the order of its case.
  */
 import { type Span, SpanStatusCode, trace } from '@opentelemetry/api';
-import type { IntegrationEvent } from '../contracts/cloudevents.ts';
-import { toKafkaRecord } from '../contracts/cloudevents.ts';
+import {
+  type ContractRegistry,
+  conformingData,
+  type IntegrationEvent,
+  toKafkaRecord,
+} from '../contracts/cloudevents.ts';
 import {
   type Processor,
   type ProcessorLogger,
@@ -34,6 +41,8 @@ export interface RelayOptions {
   readonly filter: EventFilter;
   /** Domain → integration events: the service's own code; [] for events that stay inside the service. */
   readonly map: (event: StoredEvent) => readonly RelayRoute[];
+  /** The published schemas of the events `map` answers, by type (packages/shared/src/contracts). */
+  readonly contracts: ContractRegistry;
   /** Stored events per publish round (default 100). */
   readonly batchSize?: number;
   /** First and longest pause before a failed batch is tried again (ms). */
@@ -60,14 +69,19 @@ function producerSpan(event: StoredEvent, route: RelayRoute): { span: Span; trac
 }
 
 /** Publishes one batch: the routes of every event, grouped by topic in store order, one send per topic. */
-async function publishBatch(bus: EventBus, batch: readonly StoredEvent[], map: RelayOptions['map']): Promise<void> {
+async function publishBatch(
+  bus: EventBus,
+  batch: readonly StoredEvent[],
+  { map, contracts }: Pick<RelayOptions, 'map' | 'contracts'>,
+): Promise<void> {
   const byTopic = new Map<string, OutgoingMessage[]>();
   const spans: Span[] = [];
   for (const event of batch) {
     for (const route of map(event)) {
+      const data = conformingData(contracts, route.event.type, route.event.data);
       const { span, traceparent } = producerSpan(event, route);
       spans.push(span);
-      const record = toKafkaRecord({ ...route.event, ...(traceparent ? { traceparent } : {}) });
+      const record = toKafkaRecord({ ...route.event, data, ...(traceparent ? { traceparent } : {}) });
       byTopic.set(route.topic, [...(byTopic.get(route.topic) ?? []), record]);
     }
   }
@@ -103,7 +117,7 @@ export async function startRelay(
     {
       resumeFrom: async () => (await deps.checkpoints.load(checkpointId)) ?? 0,
       handle: async (batch) => {
-        await publishBatch(deps.bus, batch, options.map);
+        await publishBatch(deps.bus, batch, options);
         const last = batch.at(-1);
         // After the publish, never before: a crash in between republishes the batch (consumers are idempotent).
         if (last) await deps.checkpoints.store(checkpointId, last.position);

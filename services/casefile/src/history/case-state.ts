@@ -1,10 +1,12 @@
 /**
  * The case as it stood at a point in its history, folded from the history itself (not from any service's
- * projection): time travel for auditors. A pure fold over stored events of every service; it reads the fields it
- * needs and tolerates events it does not know (later services', newer schema versions), which it counts.
- * Personal data is not part of the state: the history shows it to those who may see it.
+ * projection): time travel for auditors. A pure fold over stored events of every service; it reads the fields the
+ * audit contracts name (packages/shared/src/contracts/audit.ts: what each service's events must carry for it) and
+ * tolerates events it does not know (later services', newer schema versions, or not carrying those fields), which
+ * it counts. Personal data is not part of the state: the history shows it to those who may see it.
  */
-import type { StoredEvent } from '@buergerkoffer/shared/event-sourcing';
+import { type AuditEvent, auditEvent } from '@buergerkoffer/shared/contracts';
+import { EventDecodingError, eventCodec, type StoredEvent } from '@buergerkoffer/shared/event-sourcing';
 import { CASE_RECORD_ACCESSED } from './access-log.ts';
 import { serviceOf } from './services.ts';
 
@@ -71,23 +73,44 @@ export const initialCaseState = (caseId: string): CaseState => ({
   uninterpreted: {},
 });
 
-type Data = Record<string, unknown>;
-const str = (value: unknown): string | null => (typeof value === 'string' ? value : null);
-const num = (value: unknown): number | null => (typeof value === 'number' ? value : null);
-const strings = (value: unknown): string[] =>
-  Array.isArray(value) ? value.filter((item): item is string => typeof item === 'string') : [];
+/** Every service's events as casefile reads them; schemas as stored (one version each). */
+const auditCodec = eventCodec(auditEvent);
 
-function decision(outcome: Decision['outcome'], data: Data, event: StoredEvent): Decision {
-  return {
-    outcome,
-    by: str(data.decidedBy),
-    at: str(data.decidedAt) ?? str(data.closedAt) ?? event.recordedAt.toISOString(),
-    reason: str(data.reason) ?? str(data.missing),
-    override: str(data.override),
-    ruleSetVersion: num(data.ruleSetVersion),
-    position: event.position,
-  };
+/** The event as the audit contracts read it; undefined when the fold cannot interpret it (counted instead). */
+function interpret(event: StoredEvent): AuditEvent | undefined {
+  try {
+    return auditCodec.decode(event);
+  } catch (error) {
+    if (error instanceof EventDecodingError) return undefined;
+    throw error;
+  }
 }
+
+/** What a decision says, as its event's data names it. */
+interface Decided {
+  readonly decidedBy?: string | undefined;
+  readonly decidedAt?: string | undefined;
+  readonly reason?: string | undefined;
+  readonly override?: string | undefined;
+  readonly ruleSetVersion?: number | undefined;
+}
+
+/** Who decided when and why: only these fields of a decision's (loose) data. */
+const decidedIn = (data: { decidedBy?: string; decidedAt?: string; reason?: string }): Decided => ({
+  decidedBy: data.decidedBy,
+  decidedAt: data.decidedAt,
+  reason: data.reason,
+});
+
+const decision = (outcome: Decision['outcome'], decided: Decided, event: StoredEvent): Decision => ({
+  outcome,
+  by: decided.decidedBy ?? null,
+  at: decided.decidedAt ?? event.recordedAt.toISOString(),
+  reason: decided.reason ?? null,
+  override: decided.override ?? null,
+  ruleSetVersion: decided.ruleSetVersion ?? null,
+  position: event.position,
+});
 
 function overall(state: CaseState): CaseStatus {
   if (state.intake.status === 'withdrawn') return 'withdrawn';
@@ -95,106 +118,122 @@ function overall(state: CaseState): CaseStatus {
 }
 
 export function evolveCase(state: CaseState, event: StoredEvent): CaseState {
-  const data = (typeof event.data === 'object' && event.data !== null ? event.data : {}) as Data;
   const base = {
     ...state,
     position: event.position,
     recordedAt: event.recordedAt.toISOString(),
     events: state.events + 1,
   };
+  if (event.type === CASE_RECORD_ACCESSED) return { ...base, accesses: base.accesses + 1, status: overall(base) };
+  const audited = interpret(event);
   const next = ((): CaseState => {
-    switch (event.type) {
-      case 'CaseOpened':
+    switch (audited?.type) {
+      case 'CaseOpened': {
+        const { data } = audited;
         return {
           ...base,
-          reference: str(data.reference),
-          channel: str(data.channel),
-          openedAt: str(data.openedAt),
-          requestedServices: strings(data.requestedServices),
+          reference: data.reference,
+          channel: data.channel,
+          openedAt: data.openedAt,
+          requestedServices: data.requestedServices,
           intake: { status: 'open', withdrawnAt: null },
         };
+      }
       case 'ServicesChanged':
-        return { ...base, requestedServices: strings(data.requestedServices) };
-      case 'EvidenceAttached':
+        return { ...base, requestedServices: audited.data.requestedServices };
+      case 'EvidenceAttached': {
+        const { data } = audited;
         return {
           ...base,
           evidence: [
             ...base.evidence,
-            {
-              evidenceId: str(data.evidenceId) ?? '',
-              kind: str(data.kind) ?? 'other',
-              attachedAt: str(data.attachedAt) ?? base.recordedAt,
-            },
+            { evidenceId: data.evidenceId, kind: data.kind, attachedAt: data.attachedAt ?? base.recordedAt },
           ],
         };
+      }
       case 'CaseWithdrawn':
-        return { ...base, intake: { status: 'withdrawn', withdrawnAt: str(data.withdrawnAt) } };
+        return { ...base, intake: { status: 'withdrawn', withdrawnAt: audited.data.withdrawnAt ?? null } };
       case 'ContactPersonUpdated':
         return base;
       case 'CaseReferenceAssigned': // the tenant's yearly counter, on its own stream; CaseOpened carries it too
-        return { ...base, reference: base.reference ?? str(data.reference) };
+        return { ...base, reference: base.reference ?? audited.data.reference };
       case 'AssessmentPrechecked': {
-        const precheck = (data.precheck ?? {}) as Data;
-        const rules = Array.isArray(precheck.rules) ? (precheck.rules as Data[]) : [];
+        const { precheck, checkedAt } = audited.data;
         return {
           ...base,
           eligibility: {
             // A re-check while a decision stands leaves the decision in place.
             status: base.eligibility.status === 'none' ? 'awaiting-decision' : base.eligibility.status,
-            precheckOutcome: str(precheck.outcome),
-            ruleSetVersion: num(precheck.ruleSetVersion),
-            rules: rules.map((rule) => ({
-              rule: str(rule.rule) ?? '',
-              passed: rule.passed === true,
-              detail: str(rule.detail) ?? '',
-            })),
-            checkedAt: str(data.checkedAt),
+            precheckOutcome: precheck.outcome,
+            ruleSetVersion: precheck.ruleSetVersion,
+            rules: precheck.rules.map(({ rule, passed, detail }) => ({ rule, passed, detail })),
+            checkedAt,
           },
         };
       }
-      case 'EvidenceRequested':
+      case 'EvidenceRequested': {
+        const { data } = audited;
         return {
           ...base,
           eligibility: { ...base.eligibility, status: 'evidence-requested' },
-          decisions: [...base.decisions, decision('evidence-requested', data, event)],
+          decisions: [
+            ...base.decisions,
+            decision(
+              'evidence-requested',
+              { decidedBy: data.decidedBy, decidedAt: data.decidedAt, reason: data.missing },
+              event,
+            ),
+          ],
         };
-      case 'NecessityConfirmed':
+      }
+      case 'NecessityConfirmed': {
+        const { data } = audited;
         return {
           ...base,
           eligibility: {
             ...base.eligibility,
             status: 'approved',
-            ruleSetVersion: num(data.ruleSetVersion) ?? base.eligibility.ruleSetVersion,
+            ruleSetVersion: data.ruleSetVersion ?? base.eligibility.ruleSetVersion,
           },
           decisions: [...base.decisions, decision('approved', data, event)],
         };
-      case 'CaseRejected':
+      }
+      case 'CaseRejected': {
+        const { data } = audited;
         return {
           ...base,
           eligibility: {
             ...base.eligibility,
             status: 'rejected',
-            ruleSetVersion: num(data.ruleSetVersion) ?? base.eligibility.ruleSetVersion,
+            ruleSetVersion: data.ruleSetVersion ?? base.eligibility.ruleSetVersion,
           },
-          decisions: [...base.decisions, decision('rejected', data, event)],
+          decisions: [
+            ...base.decisions,
+            decision('rejected', { ...decidedIn(data), ruleSetVersion: data.ruleSetVersion }, event),
+          ],
         };
+      }
       case 'AssessmentReopened':
         return {
           ...base,
           eligibility: { ...base.eligibility, status: 'awaiting-decision' },
-          decisions: [...base.decisions, decision('reopened', data, event)],
+          decisions: [...base.decisions, decision('reopened', decidedIn(audited.data), event)],
         };
-      case 'AssessmentClosed':
+      case 'AssessmentClosed': {
+        const { data } = audited;
         return {
           ...base,
           eligibility: { ...base.eligibility, status: 'closed' },
-          decisions: [...base.decisions, decision('closed', data, event)],
+          decisions: [...base.decisions, decision('closed', { reason: data.reason, decidedAt: data.closedAt }, event)],
         };
-      case CASE_RECORD_ACCESSED:
-        return { ...base, accesses: base.accesses + 1 };
-      default: {
+      }
+      case undefined: {
         const service = serviceOf(event.stream);
         return { ...base, uninterpreted: { ...base.uninterpreted, [service]: (base.uninterpreted[service] ?? 0) + 1 } };
+      }
+      default: {
+        const _unhandled: never = audited;
+        return base;
       }
     }
   })();

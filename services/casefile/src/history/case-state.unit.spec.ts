@@ -92,6 +92,21 @@ describe('case state folded from the history', () => {
     expect(state.uninterpreted.intake).toBeUndefined();
   });
 
+  it('counts an event that does not carry what the audit contract reads, or has a newer schema, as uninterpreted', () => {
+    const withoutReference = { caseId, requestedServices: ['id-card'], channel: 'phone-115', openedAt: '2026-11-02' };
+    const state = [
+      event(`intakeCase-${caseId}`, 'CaseOpened', withoutReference),
+      { ...prechecked('likely-eligible', 1), schemaVersion: 2 },
+    ].reduce(evolveCase, initialCaseState(caseId));
+    expect(state).toMatchObject({
+      events: 2,
+      reference: null,
+      intake: { status: 'none' },
+      eligibility: { status: 'none' },
+      uninterpreted: { intake: 1, eligibility: 1 },
+    });
+  });
+
   it('stops at a position or a time, and is absent before the first event', async () => {
     const history = [
       opened(),

@@ -1,5 +1,12 @@
 /** The officers' work queue (GET /assessments?status=…): assessments by status, oldest first. No personal data. */
-import type { BoundProjection, EventStore, Projection, Sql } from '@buergerkoffer/shared/event-sourcing';
+import {
+  type BoundProjection,
+  type EventStore,
+  keyField,
+  type Projection,
+  type Sql,
+} from '@buergerkoffer/shared/event-sourcing';
+import { type AssessmentEvent, assessmentCodec } from './assessment.events.ts';
 
 const SCHEMA = `
 create table if not exists eligibility_assessments (
@@ -12,7 +19,8 @@ create table if not exists eligibility_assessments (
 );
 create index if not exists eligibility_assessments_queue on eligibility_assessments (tenant_id, status, checked_at);`;
 
-const STATUS: Record<string, string> = {
+/** The status each decision leaves the assessment in (the pre-check is the row's first event). */
+const STATUS: Readonly<Record<Exclude<AssessmentEvent['type'], 'AssessmentPrechecked'>, string>> = {
   EvidenceRequested: 'evidence-requested',
   NecessityConfirmed: 'approved',
   CaseRejected: 'rejected',
@@ -29,13 +37,12 @@ interface AssessmentRow {
   readonly revision: number;
 }
 
-type QueueEventData = { caseId?: unknown; precheck?: { outcome: string }; checkedAt?: string } | null;
-
 /**
- * The queue needs no personal data: `store` may be the store as stored (sealed), which spares opening the
- * pre-check's sealed mobility data on every read.
+ * The queue needs no personal data: `store` is the store as stored (sealed), which spares opening the pre-check's
+ * sealed mobility data on every read.
  */
 export function assessmentQueueProjection(deps: { store: EventStore; sql: Sql }): BoundProjection {
+  const { decode } = assessmentCodec.sealed;
   const projection: Projection<AssessmentRow> = {
     name: 'eligibility:queue',
     schema: SCHEMA,
@@ -45,30 +52,26 @@ export function assessmentQueueProjection(deps: { store: EventStore; sql: Sql })
       columns: ['case_id', 'tenant_id', 'status', 'outcome', 'checked_at', 'revision'],
     },
     filter: { streamCategories: ['eligibility'] },
-    keyOf(event) {
-      const caseId = (event.data as QueueEventData)?.caseId;
-      return typeof caseId === 'string' && (event.type === 'AssessmentPrechecked' || STATUS[event.type])
-        ? caseId
-        : undefined;
-    },
-    apply(row, event) {
-      const data = event.data as QueueEventData;
+    // Every event of the assessment names its case; `apply` decodes the event (and refuses one that does not match).
+    keyOf: (stored) => keyField(stored, 'caseId'),
+    apply(row, stored) {
+      const event = decode(stored);
+      if (event === undefined) return row;
       if (event.type === 'AssessmentPrechecked') {
-        const outcome = data?.precheck?.outcome ?? 'needs-evidence';
+        const { outcome } = event.data.precheck;
         // A re-check updates the outcome; the status and the place in the queue stay.
-        if (row) return row.revision < event.revision ? { ...row, outcome, revision: event.revision } : row;
+        if (row) return row.revision < stored.revision ? { ...row, outcome, revision: stored.revision } : row;
         return {
-          case_id: String(data?.caseId),
-          tenant_id: event.metadata.tenantId,
+          case_id: event.data.caseId,
+          tenant_id: stored.metadata.tenantId,
           status: 'awaiting-decision',
           outcome,
-          checked_at: String(data?.checkedAt),
-          revision: event.revision,
+          checked_at: event.data.checkedAt,
+          revision: stored.revision,
         };
       }
-      const status = STATUS[event.type];
-      if (!status || !row || row.revision >= event.revision) return row;
-      return { ...row, status, revision: event.revision };
+      if (!row || row.revision >= stored.revision) return row;
+      return { ...row, status: STATUS[event.type], revision: stored.revision };
     },
   };
   return { projection, store: deps.store, sql: deps.sql };

@@ -2,7 +2,9 @@
  * The eligibility assessment of one case (stream `eligibility-<caseId>`): the automatic pre-check and the officer's
  * necessity check. Decisions record what was decided, by whom, when and why — never copies of documents.
  */
+import { eventCodec } from '@buergerkoffer/shared/event-sourcing';
 import { z } from 'zod';
+import { assessmentPersonalData } from './assessment.privacy.ts';
 
 export const ruleResult = z.object({ rule: z.string(), passed: z.boolean(), detail: z.string() });
 export const precheckResult = z.object({
@@ -12,16 +14,16 @@ export const precheckResult = z.object({
 });
 const by = z.object({ decidedBy: z.string(), decidedAt: z.iso.datetime() });
 
+/** The applicant's mobility claims as intake took them (health data). */
+export const mobilityClaims = z.object({
+  careLevel: z.number().int().nullable(),
+  disabilityMarks: z.array(z.string()),
+  permanentlyHomebound: z.boolean(),
+});
 /** What the pre-check looked at, kept for re-checks when the case changes (mobility sealed per applicant). */
 export const precheckInput = z.object({
   requestedServices: z.array(z.string()),
-  mobility: z
-    .object({
-      careLevel: z.number().int().nullable(),
-      disabilityMarks: z.array(z.string()),
-      permanentlyHomebound: z.boolean(),
-    })
-    .optional(),
+  mobility: mobilityClaims.optional(),
   institutionKind: z.string().optional(),
 });
 
@@ -75,5 +77,7 @@ export const assessmentEvent = z.discriminatedUnion('type', [
   assessmentClosed,
 ]);
 export type AssessmentEvent = z.infer<typeof assessmentEvent>;
+/** Stored → domain events of the assessment, wherever they are read (shared/event-sourcing/codec.ts). */
+export const assessmentCodec = eventCodec(assessmentEvent, { personal: assessmentPersonalData });
 export type PrecheckResult = z.infer<typeof precheckResult>;
 export type PrecheckInputData = z.infer<typeof precheckInput>;

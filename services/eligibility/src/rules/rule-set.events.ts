@@ -4,6 +4,7 @@
  * urgent matter, other institution kinds, fewer services.
  */
 import { SERVICE_IDS } from '@buergerkoffer/shared/contracts';
+import { eventCodec } from '@buergerkoffer/shared/event-sourcing';
 import { z } from 'zod';
 
 export const institutionKinds = z.enum(['care-home', 'assisted-living', 'hospital', 'prison', 'other']);
@@ -37,7 +38,10 @@ export const ruleSetPublished = z.object({
   }),
 });
 export type RuleSetPublished = z.infer<typeof ruleSetPublished>;
-export type RuleSetEvent = RuleSetPublished;
+export const ruleSetEvent = z.discriminatedUnion('type', [ruleSetPublished]);
+export type RuleSetEvent = z.infer<typeof ruleSetEvent>;
+/** Stored → domain events of the rule sets (nothing personal in them). */
+export const ruleSetCodec = eventCodec(ruleSetEvent);
 
 /** The seed city's policy (domain.md): homebound and (care level ≥ 4 or mark aG); care homes and assisted living. */
 export const DEFAULT_RULES: RuleSetRules = {

@@ -4,9 +4,16 @@
  * an HMAC of the normalised name and birth date under a key of the service, so the table alone identifies nobody.
  */
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
-import type { BoundProjection, EventStore, Projection, Sql, StoredEvent } from '@buergerkoffer/shared/event-sourcing';
-import { PersonalDataStore } from '@buergerkoffer/shared/privacy';
-import type { CaseEvent } from './case.events.ts';
+import {
+  type BoundProjection,
+  type EventStore,
+  keyField,
+  type Projection,
+  type Sql,
+  type StoredEvent,
+} from '@buergerkoffer/shared/event-sourcing';
+import { ERASED, PersonalDataStore, UNREADABLE } from '@buergerkoffer/shared/privacy';
+import { caseCodec } from './case.events.ts';
 
 const SCHEMA = `
 create table if not exists intake_case_list (
@@ -68,6 +75,12 @@ export interface CaseListDeps {
   readonly duplicateSecret: Buffer;
 }
 
+/**
+ * Only what the duplicate key needs is opened: the address, contact and health data beside it stay sealed (data
+ * minimisation, and five decryptions fewer per case in a rebuild).
+ */
+const OPENED = { CaseOpened: ['applicant.givenNames', 'applicant.familyName', 'applicant.birthDate'] } as const;
+
 /** A later event of the case (by stream revision) moves the row on; a repeated or older one leaves it as it is. */
 const isNewer = (row: CaseListRow | undefined, stored: StoredEvent): row is CaseListRow =>
   row !== undefined && row.revision < stored.revision;
@@ -75,6 +88,10 @@ const isNewer = (row: CaseListRow | undefined, stored: StoredEvent): row is Case
 export function caseListProjection(deps: CaseListDeps): BoundProjection {
   // Made once: an HMAC from a KeyObject is much cheaper than from raw bytes, and a rebuild computes one per case.
   const secret = createSecretKey(deps.duplicateSecret);
+  // A store without personal-data protection holds every field as it was given.
+  const opening = deps.store instanceof PersonalDataStore;
+  const partly = caseCodec.openingOnly(OPENED);
+  const decode = (stored: StoredEvent) => (opening ? partly.decode(stored) : caseCodec.decode(stored));
   const projection: Projection<CaseListRow> = {
     name: 'intake:case-list',
     schema: SCHEMA,
@@ -94,28 +111,26 @@ export function caseListProjection(deps: CaseListDeps): BoundProjection {
       ],
     },
     filter: { streamCategories: ['intakeCase'] },
-    keyOf: (stored) => {
-      const caseId = (stored.data as { caseId?: unknown } | null)?.caseId;
-      return typeof caseId === 'string' ? caseId : undefined;
-    },
+    // Every event of the case names it; `apply` decodes the event (and refuses one that does not match).
+    keyOf: (stored) => keyField(stored, 'caseId'),
     apply(row, stored) {
-      const event = { type: stored.type, data: stored.data } as CaseEvent;
+      const event = decode(stored);
+      if (event === undefined) return row;
       const moved = { revision: stored.revision, position: stored.position };
       switch (event.type) {
         case 'CaseOpened': {
           if (row) return row;
           const tenantId = stored.metadata.tenantId;
-          const applicant = event.data.applicant;
-          const erased = [applicant.givenNames, applicant.familyName, applicant.birthDate].some(
-            (v) => v === '[erased]',
-          );
+          const { givenNames, familyName, birthDate } = event.data.applicant;
+          // Erased (or not authenticating): no key, so the case is nobody's duplicate.
+          const unopened = [givenNames, familyName, birthDate].some((v) => v === ERASED || v === UNREADABLE);
           return {
             case_id: event.data.caseId,
             tenant_id: tenantId,
             reference: event.data.reference,
             status: 'open',
             requested_services: event.data.requestedServices,
-            duplicate_key: erased ? null : duplicateKeyOf(secret, tenantId, applicant),
+            duplicate_key: unopened ? null : duplicateKeyOf(secret, tenantId, { givenNames, familyName, birthDate }),
             opened_at: event.data.openedAt,
             ...moved,
           };
@@ -128,19 +143,14 @@ export function caseListProjection(deps: CaseListDeps): BoundProjection {
         case 'ContactPersonUpdated':
           return isNewer(row, stored) ? { ...row, ...moved } : row;
         default: {
-          // Exhaustive at compile time; at run time an unknown type changes nothing.
+          // Exhaustive at compile time; a type not of the slice was decoded as undefined and changed nothing.
           const _unhandled: never = event;
           return row;
         }
       }
     },
   };
-  // Only what the duplicate key needs is opened: the address, contact and health data beside it stay sealed (data
-  // minimisation, and five decryptions fewer per case in a rebuild).
-  const store =
-    deps.store instanceof PersonalDataStore
-      ? deps.store.openingOnly({ CaseOpened: ['applicant.givenNames', 'applicant.familyName', 'applicant.birthDate'] })
-      : deps.store;
+  const store = deps.store instanceof PersonalDataStore ? deps.store.openingOnly(OPENED) : deps.store;
   return { projection, store, sql: deps.sql };
 }
 

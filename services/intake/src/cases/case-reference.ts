@@ -21,12 +21,21 @@ import {
   type Actor,
   type EventStore,
   type EventToAppend,
+  eventCodec,
   type StoredEvent,
   uuidv7,
   VersionConflictError,
 } from '@buergerkoffer/shared/event-sourcing';
+import { z } from 'zod';
 
 export const REFERENCE_ASSIGNED = 'CaseReferenceAssigned';
+
+/** The counter's one event: this reference went to this case. */
+export const caseReferenceAssigned = z.object({
+  type: z.literal(REFERENCE_ASSIGNED),
+  data: z.object({ reference: z.string().regex(/^MB-\d{4}-\d{5,}$/), caseId: z.uuid() }),
+});
+const referenceCodec = eventCodec(z.discriminatedUnion('type', [caseReferenceAssigned]));
 
 export const referenceStream = (tenantId: string, year: number): string =>
   `caseReference-${tenantId.replace(/[^A-Za-z0-9._:@-]/g, '_')}.${year}`;
@@ -170,20 +179,8 @@ export function caseReferencesOf(store: EventStore): CaseReferences {
  *  assignment and the case's own append keeps that reference). */
 export function assignedReference(events: readonly StoredEvent[], caseId: string): string | undefined {
   for (const event of events) {
-    const data = event.data;
-    if (
-      event.type === REFERENCE_ASSIGNED &&
-      event.stream.startsWith('caseReference-') &&
-      typeof data === 'object' &&
-      data !== null &&
-      !Array.isArray(data) &&
-      'caseId' in data &&
-      data.caseId === caseId &&
-      'reference' in data &&
-      typeof data.reference === 'string'
-    ) {
-      return data.reference;
-    }
+    const assigned = event.stream.startsWith('caseReference-') ? referenceCodec.decode(event) : undefined;
+    if (assigned?.data.caseId === caseId) return assigned.data.reference;
   }
   return undefined;
 }

@@ -3,8 +3,10 @@
  * there is no field through which a request for a third party's own matters could be expressed. Personal fields
  * (applicant, mobility — health data —, contact person) are sealed per data subject by the store (case.privacy.ts).
  */
+import { eventCodec } from '@buergerkoffer/shared/event-sourcing';
 import { z } from 'zod';
 import { SERVICE_IDS } from '../catalogue.ts';
+import { casePersonalData } from './case.privacy.ts';
 
 export const serviceId = z.enum(SERVICE_IDS);
 export const channel = z.enum(['phone-115', 'email', 'institution', 'counter']);
@@ -111,6 +113,8 @@ export const caseEvent = z.discriminatedUnion('type', [
   caseWithdrawn,
 ]);
 export type CaseEvent = z.infer<typeof caseEvent>;
+/** Stored → domain events of the case, wherever they are read (shared/event-sourcing/codec.ts). */
+export const caseCodec = eventCodec(caseEvent, { personal: casePersonalData });
 export type CaseOpened = z.infer<typeof caseOpened>;
 export type Applicant = z.infer<typeof applicant>;
 export type Mobility = z.infer<typeof mobility>;

@@ -20,7 +20,7 @@ import {
 import type { Principal } from '@buergerkoffer/shared/http';
 import type { CaseCommand } from './case.commands.ts';
 import { caseDecider, toCaseStreamName } from './case.decider.ts';
-import type { CaseEvent } from './case.events.ts';
+import { type CaseEvent, caseCodec } from './case.events.ts';
 import { duplicateKeyOf, findOpenDuplicates } from './case-list.projection.ts';
 import { assignedReference, caseReferencesOf } from './case-reference.ts';
 
@@ -36,15 +36,8 @@ export type OpenCaseInput = Omit<
   'type' | 'caseId' | 'reference' | 'applicant' | 'possibleDuplicateOf' | 'now'
 > & { readonly applicant: Omit<Extract<CaseCommand, { type: 'OpenCase' }>['applicant'], 'subjectId'> };
 
-const CASE_EVENT_TYPES = new Set([
-  'CaseOpened',
-  'ServicesChanged',
-  'EvidenceAttached',
-  'ContactPersonUpdated',
-  'CaseWithdrawn',
-]);
-export const decodeCaseEvent = (event: StoredEvent): CaseEvent | undefined =>
-  CASE_EVENT_TYPES.has(event.type) ? ({ type: event.type, data: event.data } as CaseEvent) : undefined;
+/** The case's events as the store with personal data opened reads them (see caseCodec). */
+export const decodeCaseEvent: (event: StoredEvent) => CaseEvent | undefined = caseCodec.decode;
 
 /** The id of the case a keyed request opens: the same tenant, caller and key always name the same case. */
 export const caseIdForKey = (principal: Principal, key: string): string =>
@@ -61,18 +54,8 @@ export interface OpenedCase {
 function openedIn(events: readonly StoredEvent[], caseId: string): OpenedCase | undefined {
   const stream = toCaseStreamName(caseId);
   for (const event of events) {
-    const data = event.data;
-    if (
-      event.stream === stream &&
-      event.type === 'CaseOpened' &&
-      typeof data === 'object' &&
-      data !== null &&
-      !Array.isArray(data) &&
-      'reference' in data &&
-      typeof data.reference === 'string'
-    ) {
-      return { caseId, reference: data.reference, revision: event.revision };
-    }
+    const decoded = event.stream === stream ? decodeCaseEvent(event) : undefined;
+    if (decoded?.type === 'CaseOpened') return { caseId, reference: decoded.data.reference, revision: event.revision };
   }
   return undefined;
 }

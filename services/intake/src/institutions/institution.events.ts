@@ -1,6 +1,8 @@
 /** Institutions (care homes, …) whose residents the office visits in group appointments, and their group requests. */
+import { eventCodec } from '@buergerkoffer/shared/event-sourcing';
 import { z } from 'zod';
 import { address } from '../cases/case.events.ts';
+import { casePersonalData } from '../cases/case.privacy.ts';
 
 export const institutionKind = z.enum(['care-home', 'assisted-living', 'hospital', 'prison', 'other']);
 
@@ -37,3 +39,5 @@ export const groupRequested = z.object({
 
 export const institutionEvent = z.discriminatedUnion('type', [institutionRegistered, groupRequested]);
 export type InstitutionEvent = z.infer<typeof institutionEvent>;
+/** Stored → domain events of the institution (intake's one policy names the contact's fields). */
+export const institutionCodec = eventCodec(institutionEvent, { personal: casePersonalData });

@@ -19,7 +19,6 @@ import {
   type LoadedStream,
   loadStream,
   type Sql,
-  type StoredEvent,
   uuidv7,
 } from '@buergerkoffer/shared/event-sourcing';
 import {
@@ -38,7 +37,7 @@ import { applicantInput, uniqueServices } from '../cases/case.schemas.ts';
 import { openCases } from '../cases/open-case.ts';
 import type { InstitutionCommand } from './institution.commands.ts';
 import { type InstitutionState, institutionDecider, toInstitutionStreamName } from './institution.decider.ts';
-import { type InstitutionEvent, institutionContact, institutionKind } from './institution.events.ts';
+import { institutionCodec, institutionContact, institutionKind } from './institution.events.ts';
 import { TurnTakingStore } from './turn-taking-store.ts';
 
 export interface InstitutionRoutesDeps {
@@ -50,9 +49,7 @@ export interface InstitutionRoutesDeps {
 
 const WRITERS: readonly Role[] = ['intake-agent', 'admin'];
 const READERS: readonly Role[] = ['intake-agent', 'eligibility-officer', 'scheduler', 'admin'];
-const TYPES = new Set(['InstitutionRegistered', 'GroupRequested']);
-const decode = (event: StoredEvent): InstitutionEvent | undefined =>
-  TYPES.has(event.type) ? ({ type: event.type, data: event.data } as InstitutionEvent) : undefined;
+const { decode } = institutionCodec;
 
 const params = z.object({ institutionId: z.uuid() });
 /** Residents of an institution qualify through it; their own mobility claims are optional. */

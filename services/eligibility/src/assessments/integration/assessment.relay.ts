@@ -1,5 +1,15 @@
-/** Domain → integration events of the assessment, on eligibility.assessment.v1, for scheduling to act on. */
-import { ELIGIBILITY_ASSESSMENT_TOPIC, ELIGIBILITY_SOURCE } from '@buergerkoffer/shared/contracts';
+/**
+ * Domain → integration events of the assessment, on eligibility.assessment.v1, for scheduling to act on. Read as
+ * stored (the pre-check's input stays sealed, and is not published); built in the shape of the published contract
+ * (checked by the compiler here, by the relay before sending).
+ */
+import {
+  ELIGIBILITY_ASSESSMENT_TOPIC,
+  ELIGIBILITY_SOURCE,
+  eligibilityAssessmentContracts,
+  type IntegrationEvent,
+  type Publishable,
+} from '@buergerkoffer/shared/contracts';
 import type {
   CheckpointStore,
   EventStore,
@@ -8,68 +18,79 @@ import type {
   StoredEvent,
 } from '@buergerkoffer/shared/event-sourcing';
 import { type EventBus, type Relay, type RelayRoute, startRelay } from '@buergerkoffer/shared/messaging';
+import { assessmentCodec } from '../assessment.events.ts';
 
-type Data = {
-  caseId: string;
-  precheck?: { outcome: string; ruleSetVersion: number; rules: { rule: string; passed: boolean }[] };
-  checkedAt?: string;
-  missing?: string;
-  reason?: string;
-  override?: string;
-  decidedAt?: string;
-  ruleSetVersion?: number;
-};
+const route = (
+  stored: StoredEvent,
+  caseId: string,
+  published: Publishable<typeof eligibilityAssessmentContracts>,
+): RelayRoute[] => [
+  {
+    topic: ELIGIBILITY_ASSESSMENT_TOPIC,
+    event: {
+      id: stored.id,
+      type: published.type,
+      source: ELIGIBILITY_SOURCE,
+      subject: caseId,
+      time: stored.recordedAt.toISOString(),
+      tenant: stored.metadata.tenantId,
+      traceparent: stored.metadata.traceparent,
+      data: published.data,
+    } satisfies IntegrationEvent,
+  },
+];
 
-export function toIntegrationEvents(event: StoredEvent): RelayRoute[] {
-  const data = event.data as Data;
-  const route = (type: string, payload: unknown): RelayRoute[] => [
-    {
-      topic: ELIGIBILITY_ASSESSMENT_TOPIC,
-      event: {
-        id: event.id,
-        type,
-        source: ELIGIBILITY_SOURCE,
-        subject: data.caseId,
-        time: event.recordedAt.toISOString(),
-        tenant: event.metadata.tenantId,
-        traceparent: event.metadata.traceparent,
-        data: payload,
-      },
-    },
-  ];
-  switch (event.type) {
-    case 'AssessmentPrechecked':
-      return route('eligibility.assessment.prechecked.v1', {
-        caseId: data.caseId,
-        precheck: {
-          outcome: data.precheck?.outcome,
-          ruleSetVersion: data.precheck?.ruleSetVersion,
-          failedRules: (data.precheck?.rules ?? []).filter((r) => !r.passed).map((r) => r.rule),
+export function toIntegrationEvents(stored: StoredEvent): RelayRoute[] {
+  const event = assessmentCodec.sealed.decode(stored);
+  switch (event?.type) {
+    case 'AssessmentPrechecked': {
+      const { data } = event;
+      return route(stored, data.caseId, {
+        type: 'eligibility.assessment.prechecked.v1',
+        data: {
+          caseId: data.caseId,
+          precheck: {
+            outcome: data.precheck.outcome,
+            ruleSetVersion: data.precheck.ruleSetVersion,
+            failedRules: data.precheck.rules.filter((r) => !r.passed).map((r) => r.rule),
+          },
+          checkedAt: data.checkedAt,
         },
-        checkedAt: data.checkedAt,
       });
+    }
     case 'EvidenceRequested':
-      return route('eligibility.assessment.evidence-requested.v1', {
-        caseId: data.caseId,
-        missing: data.missing,
-        decidedAt: data.decidedAt,
+      return route(stored, event.data.caseId, {
+        type: 'eligibility.assessment.evidence-requested.v1',
+        data: { caseId: event.data.caseId, missing: event.data.missing, decidedAt: event.data.decidedAt },
       });
     case 'NecessityConfirmed':
-      return route('eligibility.assessment.approved.v1', {
-        caseId: data.caseId,
-        ruleSetVersion: data.ruleSetVersion ?? 0,
-        override: data.override !== undefined,
-        decidedAt: data.decidedAt,
+      return route(stored, event.data.caseId, {
+        type: 'eligibility.assessment.approved.v1',
+        data: {
+          caseId: event.data.caseId,
+          ruleSetVersion: event.data.ruleSetVersion,
+          override: event.data.override !== undefined,
+          decidedAt: event.data.decidedAt,
+        },
       });
     case 'CaseRejected':
-      return route('eligibility.assessment.rejected.v1', {
-        caseId: data.caseId,
-        ruleSetVersion: data.ruleSetVersion ?? 0,
-        reason: data.reason,
-        decidedAt: data.decidedAt,
+      return route(stored, event.data.caseId, {
+        type: 'eligibility.assessment.rejected.v1',
+        data: {
+          caseId: event.data.caseId,
+          ruleSetVersion: event.data.ruleSetVersion,
+          reason: event.data.reason,
+          decidedAt: event.data.decidedAt,
+        },
       });
-    default:
+    case 'AssessmentReopened':
+    case 'AssessmentClosed':
+    case undefined:
       return [];
+    default: {
+      const _unhandled: never = event;
+      return [];
+    }
   }
 }
 
@@ -88,6 +109,7 @@ export async function startAssessmentRelay(
       name: 'eligibility-assessment',
       filter: { streamCategories: ['eligibility'] },
       map: toIntegrationEvents,
+      contracts: eligibilityAssessmentContracts,
       ...(runtime.registry ? { registry: runtime.registry } : {}),
       ...(runtime.log ? { log: runtime.log } : {}),
     },

@@ -3,7 +3,7 @@
  * of the event; a withdrawn case closes its assessment. Idempotent: the command's idempotency key is the event's id,
  * so a redelivered or replayed event changes nothing.
  */
-import { intakeCaseContracts } from '@buergerkoffer/shared/contracts';
+import { intakeCaseContracts, intakeCaseEvent } from '@buergerkoffer/shared/contracts';
 import { type EventStore, handleCommand, loadStream, type StoredEvent } from '@buergerkoffer/shared/event-sourcing';
 import { type ConsumedEvent, idempotentHandler, type MessageHandler } from '@buergerkoffer/shared/messaging';
 import type { PersonalDataProtector } from '@buergerkoffer/shared/privacy';
@@ -12,21 +12,12 @@ import { ruleSetInForce } from '../../rules/rule-set.decider.ts';
 import { loadRuleSets } from '../../rules/rule-set.store.ts';
 import type { AssessmentCommand } from '../assessment.commands.ts';
 import { assessmentDecider, toAssessmentStreamName } from '../assessment.decider.ts';
-import type { AssessmentEvent, PrecheckInputData } from '../assessment.events.ts';
+import { type AssessmentEvent, assessmentCodec, mobilityClaims, type PrecheckInputData } from '../assessment.events.ts';
 
 export const ELIGIBILITY_GROUP = 'eligibility';
 
-export const decodeAssessmentEvent = (event: StoredEvent): AssessmentEvent | undefined =>
-  [
-    'AssessmentPrechecked',
-    'EvidenceRequested',
-    'NecessityConfirmed',
-    'CaseRejected',
-    'AssessmentReopened',
-    'AssessmentClosed',
-  ].includes(event.type)
-    ? ({ type: event.type, data: event.data } as AssessmentEvent)
-    : undefined;
+/** The assessment's events as the store with personal data opened reads them (see assessmentCodec). */
+export const decodeAssessmentEvent: (event: StoredEvent) => AssessmentEvent | undefined = assessmentCodec.decode;
 
 export interface ConsumerDeps {
   /** Eligibility's own store (personal data sealed on the way in). */
@@ -35,15 +26,12 @@ export interface ConsumerDeps {
   readonly protector: PersonalDataProtector;
 }
 
-type Mobility = NonNullable<PrecheckInputData['mobility']>;
-const isMobility = (value: unknown): value is Mobility =>
-  typeof value === 'object' && value !== null && 'permanentlyHomebound' in value && 'disabilityMarks' in value;
-
 export function caseEventsHandler(deps: ConsumerDeps): MessageHandler {
   return idempotentHandler(ELIGIBILITY_GROUP, intakeCaseContracts, async (consumed: ConsumedEvent) => {
     const { event, idempotencyKey, causationId } = consumed;
-    const data = event.data as Record<string, unknown> & { caseId: string };
-    const caseId = data.caseId;
+    // Checked against the contract already (a violation is dead-lettered): read through it for its type.
+    const received = intakeCaseEvent.parse({ type: event.type, data: event.data });
+    const { caseId } = received.data;
     const stream = toAssessmentStreamName(caseId);
     const context = {
       tenantId: event.tenant,
@@ -61,13 +49,17 @@ export function caseEventsHandler(deps: ConsumerDeps): MessageHandler {
         command,
         context,
       );
-    const checkWith = async (input: PrecheckInputData, applicantSubjectId: string | undefined) => {
+    const checkWith = async (
+      input: PrecheckInputData,
+      applicantSubjectId: string | undefined,
+      institutionId: string | undefined,
+    ) => {
       const { state: ruleSets } = await loadRuleSets(deps.store, event.tenant);
       const result = precheck(
         {
           requestedServices: input.requestedServices,
           mobility: input.mobility,
-          ...(data.institutionId || input.institutionKind ? { institution: { kind: input.institutionKind } } : {}),
+          ...(institutionId || input.institutionKind ? { institution: { kind: input.institutionKind } } : {}),
         },
         ruleSetInForce(ruleSets, event.time.slice(0, 10)),
       );
@@ -75,34 +67,41 @@ export function caseEventsHandler(deps: ConsumerDeps): MessageHandler {
       await run({ type: 'RecordPrecheck', caseId, applicantSubjectId, input, precheck: checked, now: event.time });
     };
 
-    switch (event.type) {
+    switch (received.type) {
       case 'intake.case.opened.v1': {
-        const opened = (await deps.protector.open(event.tenant, event.id, { mobility: data.mobility as never })) as {
-          mobility?: unknown;
-        };
-        const mobility = isMobility(opened.mobility) ? opened.mobility : undefined;
+        const { data } = received;
+        // The seal is bound to the event's id and the field's place, which the relay kept. Erased, or not
+        // authenticating, the claims read as a marker: none to check.
+        const claims = mobilityClaims.safeParse(
+          await deps.protector.open(event.tenant, event.id, data.mobility, 'mobility'),
+        );
         const input: PrecheckInputData = {
-          requestedServices: data.requestedServices as string[],
-          ...(mobility && !data.institutionId ? { mobility } : {}),
-          ...(typeof data.institutionKind === 'string' ? { institutionKind: data.institutionKind } : {}),
+          requestedServices: data.requestedServices,
+          ...(claims.success && !data.institutionId ? { mobility: claims.data } : {}),
+          ...(data.institutionKind ? { institutionKind: data.institutionKind } : {}),
         };
-        await checkWith(input, typeof data.applicantSubjectId === 'string' ? data.applicantSubjectId : undefined);
+        await checkWith(input, data.applicantSubjectId, data.institutionId);
         return;
       }
       case 'intake.case.services-changed.v1': {
         const { state } = await loadStream(deps.store, assessmentDecider, decodeAssessmentEvent, stream);
         if (state.status === 'none') return; // the opening event comes first on the same partition
         await checkWith(
-          { ...state.input, requestedServices: data.requestedServices as string[] },
+          { ...state.input, requestedServices: received.data.requestedServices },
           state.applicantSubjectId,
+          undefined,
         );
         return;
       }
       case 'intake.case.withdrawn.v1':
         await run({ type: 'CloseAssessment', caseId, reason: 'case withdrawn', now: event.time });
         return;
-      default:
+      case 'intake.case.evidence-attached.v1':
         return; // evidence is for the officer to look at; nothing to pre-check
+      default: {
+        const _unhandled: never = received;
+        return;
+      }
     }
   });
 }

@@ -1,8 +1,15 @@
 /**
  * Domain → integration events of the intake case, published on `intake.case.v1` by the shared relay from the case
- * streams (never from a request handler). The relay reads the events as stored: `mobility` stays sealed.
+ * streams (never from a request handler). The relay reads the events as stored: `mobility` stays sealed. What it
+ * builds has the shape of the published contract (checked here by the compiler, by the relay before sending).
  */
-import { INTAKE_CASE_TOPIC, INTAKE_SOURCE, type IntegrationEvent } from '@buergerkoffer/shared/contracts';
+import {
+  INTAKE_CASE_TOPIC,
+  INTAKE_SOURCE,
+  type IntegrationEvent,
+  intakeCaseContracts,
+  type Publishable,
+} from '@buergerkoffer/shared/contracts';
 import type {
   CheckpointStore,
   EventStore,
@@ -11,56 +18,74 @@ import type {
   StoredEvent,
 } from '@buergerkoffer/shared/event-sourcing';
 import { type EventBus, type Relay, type RelayRoute, startRelay } from '@buergerkoffer/shared/messaging';
+import { caseCodec } from '../case.events.ts';
 
-const route = (event: StoredEvent, type: string, data: unknown): RelayRoute[] => [
+const route = (
+  stored: StoredEvent,
+  caseId: string,
+  published: Publishable<typeof intakeCaseContracts>,
+): RelayRoute[] => [
   {
     topic: INTAKE_CASE_TOPIC,
     event: {
-      id: event.id,
-      type,
+      id: stored.id,
+      type: published.type,
       source: INTAKE_SOURCE,
-      subject: String(event.metadata.caseId),
-      time: event.recordedAt.toISOString(),
-      tenant: event.metadata.tenantId,
-      traceparent: event.metadata.traceparent,
-      data,
+      subject: caseId,
+      time: stored.recordedAt.toISOString(),
+      tenant: stored.metadata.tenantId,
+      traceparent: stored.metadata.traceparent,
+      data: published.data,
     } satisfies IntegrationEvent,
   },
 ];
 
-type Data = Record<string, unknown> & { applicant?: { subjectId?: string } };
-
-export function toIntegrationEvents(event: StoredEvent): RelayRoute[] {
-  const data = event.data as Data;
-  switch (event.type) {
-    case 'CaseOpened':
-      return route(event, 'intake.case.opened.v1', {
-        caseId: data.caseId,
-        reference: data.reference,
-        applicantSubjectId: data.applicant?.subjectId,
-        requestedServices: data.requestedServices,
-        mobility: data.mobility,
-        channel: data.channel,
-        ...(data.groupRequestId ? { groupRequestId: data.groupRequestId } : {}),
-        ...(data.institutionId ? { institutionId: data.institutionId } : {}),
-        ...(data.institutionKind ? { institutionKind: data.institutionKind } : {}),
-        possibleDuplicateOf: data.possibleDuplicateOf,
-        openedAt: data.openedAt,
+export function toIntegrationEvents(stored: StoredEvent): RelayRoute[] {
+  const event = caseCodec.sealed.decode(stored);
+  switch (event?.type) {
+    case 'CaseOpened': {
+      const { data } = event;
+      return route(stored, data.caseId, {
+        type: 'intake.case.opened.v1',
+        data: {
+          caseId: data.caseId,
+          reference: data.reference,
+          applicantSubjectId: data.applicant.subjectId,
+          requestedServices: data.requestedServices,
+          mobility: data.mobility,
+          channel: data.channel,
+          ...(data.groupRequestId ? { groupRequestId: data.groupRequestId } : {}),
+          ...(data.institutionId ? { institutionId: data.institutionId } : {}),
+          ...(data.institutionKind ? { institutionKind: data.institutionKind } : {}),
+          possibleDuplicateOf: data.possibleDuplicateOf,
+          openedAt: data.openedAt,
+        },
       });
+    }
     case 'ServicesChanged':
-      return route(event, 'intake.case.services-changed.v1', data);
-    case 'EvidenceAttached':
-      return route(event, 'intake.case.evidence-attached.v1', {
-        caseId: data.caseId,
-        evidenceId: data.evidenceId,
-        kind: data.kind,
-        checksum: data.checksum,
-        attachedAt: data.attachedAt,
+      return route(stored, event.data.caseId, { type: 'intake.case.services-changed.v1', data: event.data });
+    case 'EvidenceAttached': {
+      const { data } = event;
+      return route(stored, data.caseId, {
+        type: 'intake.case.evidence-attached.v1',
+        data: {
+          caseId: data.caseId,
+          evidenceId: data.evidenceId,
+          kind: data.kind,
+          checksum: data.checksum,
+          attachedAt: data.attachedAt,
+        },
       });
+    }
     case 'CaseWithdrawn':
-      return route(event, 'intake.case.withdrawn.v1', data);
-    default:
-      return []; // the contact person stays inside the service
+      return route(stored, event.data.caseId, { type: 'intake.case.withdrawn.v1', data: event.data });
+    case 'ContactPersonUpdated': // the contact person stays inside the service
+    case undefined: // not an event of the case
+      return [];
+    default: {
+      const _unhandled: never = event;
+      return [];
+    }
   }
 }
 
@@ -80,6 +105,7 @@ export async function startCaseRelay(
       name: 'intake-case',
       filter: { streamCategories: ['intakeCase'] },
       map: toIntegrationEvents,
+      contracts: intakeCaseContracts,
       ...(runtime.registry ? { registry: runtime.registry } : {}),
       ...(runtime.log ? { log: runtime.log } : {}),
     },

@@ -1,0 +1,91 @@
+/**
+ * What casefile interprets of the events other services store, to fold a case's state for auditors
+ * (services/casefile/src/history/case-state.ts). Casefile reads the store, not the bus, so these are not integration
+ * events: they are the part of each service's stored events that the audit view relies on, declared once, so that a
+ * service that renames or retypes one of these fields learns it from its own type check (each checks its events
+ * against them), not from an auditor's empty history.
+ *
+ * Loose objects: an event's other fields pass untouched (none read here is personal). A field the fold can do
+ * without is optional, so that events written before it existed stay readable. A stored event of one of these types
+ * that does not satisfy its contract (or has a newer schema version) is counted as uninterpreted, like a type the
+ * fold does not know.
+ */
+import { z } from 'zod';
+
+const decided = { decidedBy: z.string().optional(), decidedAt: z.string().optional() };
+const audited = <const Type extends string, Shape extends z.ZodRawShape>(type: Type, shape: Shape) =>
+  z.object({ type: z.literal(type), data: z.looseObject(shape) });
+
+// intake: the case and its reference counter
+export const auditCaseOpened = audited('CaseOpened', {
+  reference: z.string(),
+  channel: z.string(),
+  openedAt: z.string(),
+  requestedServices: z.array(z.string()),
+});
+export const auditServicesChanged = audited('ServicesChanged', { requestedServices: z.array(z.string()) });
+export const auditEvidenceAttached = audited('EvidenceAttached', {
+  evidenceId: z.string(),
+  kind: z.string(),
+  attachedAt: z.string().optional(),
+});
+export const auditCaseWithdrawn = audited('CaseWithdrawn', { withdrawnAt: z.string().optional() });
+export const auditContactPersonUpdated = audited('ContactPersonUpdated', {});
+export const auditCaseReferenceAssigned = audited('CaseReferenceAssigned', { reference: z.string() });
+
+// eligibility: the assessment
+export const auditAssessmentPrechecked = audited('AssessmentPrechecked', {
+  precheck: z.looseObject({
+    outcome: z.string(),
+    ruleSetVersion: z.number(),
+    rules: z.array(z.looseObject({ rule: z.string(), passed: z.boolean(), detail: z.string() })),
+  }),
+  checkedAt: z.string(),
+});
+export const auditEvidenceRequested = audited('EvidenceRequested', { missing: z.string().optional(), ...decided });
+export const auditNecessityConfirmed = audited('NecessityConfirmed', {
+  ruleSetVersion: z.number().optional(),
+  reason: z.string().optional(),
+  override: z.string().optional(),
+  ...decided,
+});
+export const auditCaseRejected = audited('CaseRejected', {
+  ruleSetVersion: z.number().optional(),
+  reason: z.string().optional(),
+  ...decided,
+});
+export const auditAssessmentReopened = audited('AssessmentReopened', { reason: z.string().optional(), ...decided });
+export const auditAssessmentClosed = audited('AssessmentClosed', {
+  reason: z.string().optional(),
+  closedAt: z.string().optional(),
+});
+
+/** Every event type casefile interprets, as one union (for a slice codec over the whole store). */
+export const auditEvent = z.discriminatedUnion('type', [
+  auditCaseOpened,
+  auditServicesChanged,
+  auditEvidenceAttached,
+  auditCaseWithdrawn,
+  auditContactPersonUpdated,
+  auditCaseReferenceAssigned,
+  auditAssessmentPrechecked,
+  auditEvidenceRequested,
+  auditNecessityConfirmed,
+  auditCaseRejected,
+  auditAssessmentReopened,
+  auditAssessmentClosed,
+]);
+export type AuditEvent = z.infer<typeof auditEvent>;
+
+/**
+ * `true` where a service's event of a type casefile interprets carries what the audit contract reads (as its
+ * type), `false` where it does not; a service asserts every entry is `true` (see its events' unit spec).
+ */
+export type AuditConformance<Event extends { readonly type: string; readonly data: unknown }> = {
+  readonly [E in Event as E['type'] extends AuditEvent['type'] ? E['type'] : never]: E['data'] extends Extract<
+    z.input<typeof auditEvent>,
+    { type: E['type'] }
+  >['data']
+    ? true
+    : false;
+};
