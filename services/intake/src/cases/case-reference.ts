@@ -101,7 +101,12 @@ export class CaseReferences {
     const assigned = new Promise<string>((resolve, reject) => {
       counter.waiting.push({ caseId: request.caseId, actor: request.actor, resolve, reject });
     });
-    if (!counter.appending) void this.#drain(counter);
+    if (!counter.appending) {
+      // Drained after the current synchronous run: every opening asked for in it (a group request's residents)
+      // goes into the one append.
+      counter.appending = true;
+      queueMicrotask(() => void this.#drain(counter));
+    }
     return assigned;
   }
 

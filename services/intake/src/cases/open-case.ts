@@ -144,7 +144,13 @@ export async function openCases(
           caseId: plan.caseId,
           reference,
           applicant: { ...plan.input.applicant, subjectId },
-          possibleDuplicateOf: duplicates.get(duplicateKeys[index] as string) ?? [],
+          possibleDuplicateOf: [
+            ...(duplicates.get(duplicateKeys[index] as string) ?? []),
+            // Earlier openings of this batch with the same key (two residents alike in one group request).
+            ...toOpen
+              .slice(0, index)
+              .flatMap((earlier, at) => (duplicateKeys[at] === duplicateKeys[index] ? [earlier.caseId] : [])),
+          ],
           now: now.toISOString(),
         },
         {

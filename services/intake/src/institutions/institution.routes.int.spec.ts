@@ -125,6 +125,23 @@ describe('institutions and group requests over HTTP', () => {
     expect(numbers).toEqual([numbers[0], (numbers[0] ?? 0) + 1, (numbers[0] ?? 0) + 2]);
   });
 
+  it('flags a resident alike to an earlier one of the same group request as a probable duplicate of it', async () => {
+    const { institutionId } = (await registerInstitution()).json();
+    const answer = await fixture.app.inject({
+      method: 'POST',
+      url: `/institutions/${institutionId}/group-requests`,
+      headers: await fixture.auth(),
+      payload: { residents: [resident('Zwilling', ['id-card']), resident(' zwilling ', ['passport'])] },
+    });
+    const { caseIds } = answer.json() as { caseIds: string[] };
+    const second = await fixture.app.inject({
+      method: 'GET',
+      url: `/cases/${caseIds[1]}`,
+      headers: await fixture.auth(),
+    });
+    expect(second.json().possibleDuplicateOf).toEqual([caseIds[0]]);
+  });
+
   it('hands the event loop back between residents, so one large group request does not hold up all others', async () => {
     const { institutionId } = (await registerInstitution()).json();
     const residents = Array.from({ length: 12 }, (_, i) => resident(`Turn ${i}`, ['id-card']));

@@ -169,8 +169,8 @@ export const institutionRoutes =
         const loaded = await loadInstitution(deps.store, institutionId, principal);
         const residentsInstitutionKind =
           loaded.state.status === 'registered' ? loaded.state.registered.kind : undefined;
-        const header = request.headers['idempotency-key'];
-        const key = typeof header === 'string' ? header : uuidv7();
+        // The caller's key (scoped by caller: two agents' equal keys name two group requests), or a fresh one.
+        const key = commandKeyOf(request).idempotencyKey ?? uuidv7();
         const groupRequestId = deterministicId('groupRequest', principal.tenantId, institutionId, key);
         const caseIds = request.body.residents.map((_, index) =>
           deterministicId('groupCase', groupRequestId, String(index)),
