@@ -87,8 +87,12 @@ PROPS
 
 format_storage() {
   [[ -f $data_dir/meta.properties ]] && return 0
-  local cluster_id
-  cluster_id=$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+  local cluster_id=-
+  # A base64url id may start with '-', which the storage tool then reads as an option ("--cluster-id: expected one
+  # argument"): one start in 64 failed. Kafka's own ids never start with '-'; draw again until this one does not.
+  while [[ $cluster_id == -* ]]; do
+    cluster_id=$(head -c16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')
+  done
   say "formatting storage in $data_dir"
   "$java" -cp "$libs/*" -Dlog4j2.configurationFile="$here/log4j2.properties" \
     kafka.tools.StorageTool format -c "$props" -t "$cluster_id" --standalone -g >>"$log_file" 2>&1 \
