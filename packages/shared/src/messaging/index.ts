@@ -7,5 +7,5 @@ export {
   PostgresEventBus,
   type PostgresEventBusOptions,
 } from './postgres-event-bus.ts';
-export { type Relay, type RelayOptions, type RelayRoute, startRelay } from './relay.ts';
+export { type Relay, type RelayOptions, type RelayRoute, routeOf, startRelay } from './relay.ts';
 export * from './types.ts';

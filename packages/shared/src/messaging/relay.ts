@@ -34,6 +34,30 @@ export interface RelayRoute {
   readonly event: IntegrationEvent;
 }
 
+/**
+ * The route of one integration event built from a stored event: its id, time, tenant and trace are the stored
+ * event's; the subject (the Kafka key: one partition per case) and the published type and data are the caller's.
+ */
+export function routeOf(
+  stored: StoredEvent,
+  to: { readonly topic: string; readonly source: string; readonly subject: string },
+  published: { readonly type: string; readonly data: IntegrationEvent['data'] },
+): RelayRoute {
+  return {
+    topic: to.topic,
+    event: {
+      id: stored.id,
+      type: published.type,
+      source: to.source,
+      subject: to.subject,
+      time: stored.recordedAt.toISOString(),
+      tenant: stored.metadata.tenantId,
+      traceparent: stored.metadata.traceparent,
+      data: published.data,
+    },
+  };
+}
+
 export interface RelayOptions {
   /** Stable name: its checkpoint is stored under `relay:<name>`, which is also the processor's name. */
   readonly name: string;

@@ -7,7 +7,6 @@ import {
   ELIGIBILITY_ASSESSMENT_TOPIC,
   ELIGIBILITY_SOURCE,
   eligibilityAssessmentContracts,
-  type IntegrationEvent,
   type Publishable,
 } from '@buergerkoffer/shared/contracts';
 import type {
@@ -17,27 +16,16 @@ import type {
   ProcessorRegistry,
   StoredEvent,
 } from '@buergerkoffer/shared/event-sourcing';
-import { type EventBus, type Relay, type RelayRoute, startRelay } from '@buergerkoffer/shared/messaging';
+import { type EventBus, type Relay, type RelayRoute, routeOf, startRelay } from '@buergerkoffer/shared/messaging';
 import { assessmentCodec } from '../assessment.events.ts';
 
+/** One event on ELIGIBILITY_ASSESSMENT_TOPIC, keyed by case (so a case's events stay in order on one partition). */
 const route = (
   stored: StoredEvent,
   caseId: string,
   published: Publishable<typeof eligibilityAssessmentContracts>,
 ): RelayRoute[] => [
-  {
-    topic: ELIGIBILITY_ASSESSMENT_TOPIC,
-    event: {
-      id: stored.id,
-      type: published.type,
-      source: ELIGIBILITY_SOURCE,
-      subject: caseId,
-      time: stored.recordedAt.toISOString(),
-      tenant: stored.metadata.tenantId,
-      traceparent: stored.metadata.traceparent,
-      data: published.data,
-    } satisfies IntegrationEvent,
-  },
+  routeOf(stored, { topic: ELIGIBILITY_ASSESSMENT_TOPIC, source: ELIGIBILITY_SOURCE, subject: caseId }, published),
 ];
 
 export function toIntegrationEvents(stored: StoredEvent): RelayRoute[] {

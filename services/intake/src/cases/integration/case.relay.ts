@@ -6,7 +6,6 @@
 import {
   INTAKE_CASE_TOPIC,
   INTAKE_SOURCE,
-  type IntegrationEvent,
   intakeCaseContracts,
   type Publishable,
 } from '@buergerkoffer/shared/contracts';
@@ -17,28 +16,15 @@ import type {
   ProcessorRegistry,
   StoredEvent,
 } from '@buergerkoffer/shared/event-sourcing';
-import { type EventBus, type Relay, type RelayRoute, startRelay } from '@buergerkoffer/shared/messaging';
+import { type EventBus, type Relay, type RelayRoute, routeOf, startRelay } from '@buergerkoffer/shared/messaging';
 import { caseCodec } from '../case.events.ts';
 
+/** One event on INTAKE_CASE_TOPIC, keyed by case (so a case's events stay in order on one partition). */
 const route = (
   stored: StoredEvent,
   caseId: string,
   published: Publishable<typeof intakeCaseContracts>,
-): RelayRoute[] => [
-  {
-    topic: INTAKE_CASE_TOPIC,
-    event: {
-      id: stored.id,
-      type: published.type,
-      source: INTAKE_SOURCE,
-      subject: caseId,
-      time: stored.recordedAt.toISOString(),
-      tenant: stored.metadata.tenantId,
-      traceparent: stored.metadata.traceparent,
-      data: published.data,
-    } satisfies IntegrationEvent,
-  },
-];
+): RelayRoute[] => [routeOf(stored, { topic: INTAKE_CASE_TOPIC, source: INTAKE_SOURCE, subject: caseId }, published)];
 
 export function toIntegrationEvents(stored: StoredEvent): RelayRoute[] {
   const event = caseCodec.sealed.decode(stored);
