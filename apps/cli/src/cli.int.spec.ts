@@ -93,14 +93,16 @@ describe('`pnpm casefile history` without a running system', () => {
   const caseId = '01a212bf-bc8a-703a-ba4e-8027a54184b5';
 
   it('says that nothing runs on DATA_DIR and how to point at the system, instead of calling port 3000', async () => {
-    const result = await runCli(casefileCli, ['history', caseId, '--purpose', 'Pruefung'], { DATA_DIR: dir });
+    const result = await runCli(casefileCli, ['history', caseId, '--purpose', 'audit', '--reference', 'Pruefung'], {
+      DATA_DIR: dir,
+    });
     expect(result.code).toBe(69);
     expect(result.stderr).toContain(`no embedded system runs on ${dir}`);
     expect(result.stderr).toContain('BK_URL=');
   });
 
   it('with a URL given but no token and no key, refuses to mint one', async () => {
-    const result = await runCli(casefileCli, ['history', caseId, '--purpose', 'Pruefung'], {
+    const result = await runCli(casefileCli, ['history', caseId, '--purpose', 'audit', '--reference', 'Pruefung'], {
       DATA_DIR: dir,
       BK_URL: 'http://127.0.0.1:9/casefile',
     });
@@ -149,7 +151,9 @@ describe('`pnpm start` and the CLIs that follow it', () => {
 
     // An unknown case: a 404 from the casefile API proves the right port and an accepted token (else refused, 401).
     const caseId = '01a212bf-bc8a-703a-ba4e-8027a54184b5';
-    const history = await runCli(casefileCli, ['history', caseId, '--purpose', 'Pruefung'], { DATA_DIR: data });
+    const history = await runCli(casefileCli, ['history', caseId, '--purpose', 'audit', '--reference', 'Pruefung'], {
+      DATA_DIR: data,
+    });
     expect(history).toMatchObject({ code: 1, stderr: expect.stringMatching(/^Not Found/) });
     const token = await runCli(tokenCli, ['intake-agent'], { DATA_DIR: data });
     expect(token.stderr).toBe('');
@@ -161,7 +165,9 @@ describe('`pnpm start` and the CLIs that follow it', () => {
     first.child.kill('SIGKILL');
     await once(first.child, 'exit');
     expect(await findSystem(data)).toMatchObject({ status: 'stale', state: { pid: first.child.pid } });
-    const afterCrash = await runCli(casefileCli, ['history', caseId, '--purpose', 'Pruefung'], { DATA_DIR: data });
+    const afterCrash = await runCli(casefileCli, ['history', caseId, '--purpose', 'audit', '--reference', 'Pruefung'], {
+      DATA_DIR: data,
+    });
     expect(afterCrash.code).toBe(69);
     expect(afterCrash.stderr).toContain(`process ${first.child.pid} no longer runs`);
 

@@ -5,12 +5,16 @@
  */
 import { parseArgs } from 'node:util';
 import { describeSystem, type FoundSystem, pointAtRunningSystem } from '@buergerkoffer/embedded/system-state';
+import { PURPOSES, type Purpose } from '@buergerkoffer/shared/privacy';
 import { z } from 'zod';
 
-export const historyUsage = `usage: pnpm casefile history <caseId> --purpose "<text>" [--at <ISO time|position>] [--json]
-                             [--url <casefile API>] [--token <jwt>] [--tenant <id>]
+const isPurpose = (value: string): value is Purpose => (PURPOSES as readonly string[]).includes(value);
 
-  --purpose  why the history is read (required; recorded in the access log)
+export const historyUsage = `usage: pnpm casefile history <caseId> --purpose <purpose> [--reference "<file>"] [--at <ISO time|position>]
+                             [--json] [--url <casefile API>] [--token <jwt>] [--tenant <id>]
+
+  --purpose    why the history is read (required; recorded in the access log): ${PURPOSES.join(', ')}
+  --reference  the file the read is made under (e.g. "AZ 2026/17"; recorded with it)
   --at       also show the case's state at that time or global position, and only the events up to it
   --json     print JSON ({ caseId, events, state? }) instead of a table
   --url      the casefile API (default: $BK_URL; else the embedded system running on DATA_DIR, default .data,
@@ -20,7 +24,8 @@ export const historyUsage = `usage: pnpm casefile history <caseId> --purpose "<t
 
 export interface HistoryArgs {
   readonly caseId: string;
-  readonly purpose: string;
+  readonly purpose: Purpose;
+  readonly reference?: string | undefined;
   /** A global position (whole number) or an instant (ISO 8601). */
   readonly at?: { readonly position: number } | { readonly time: string } | undefined;
   readonly json: boolean;
@@ -46,6 +51,7 @@ export function parseHistoryArgs(argv: readonly string[]): Parsed<HistoryArgs> |
         at: { type: 'string' },
         json: { type: 'boolean', default: false },
         purpose: { type: 'string' },
+        reference: { type: 'string' },
         url: { type: 'string' },
         token: { type: 'string' },
         tenant: { type: 'string', default: 'default' },
@@ -63,7 +69,11 @@ export function parseHistoryArgs(argv: readonly string[]): Parsed<HistoryArgs> |
   if (!caseId) return { ok: false, message: 'the case id is missing' };
   if (extra.length > 0) return { ok: false, message: `unexpected argument: ${extra.join(' ')}` };
   const purpose = values.purpose?.trim();
-  if (!purpose) return { ok: false, message: '--purpose is required: say why you read this history' };
+  if (!purpose)
+    return { ok: false, message: `--purpose is required: say why you read this history (${PURPOSES.join(', ')})` };
+  if (!isPurpose(purpose))
+    return { ok: false, message: `--purpose must be one of ${PURPOSES.join(', ')}, got "${purpose}"` };
+  const reference = values.reference?.trim() || undefined;
   let at: HistoryArgs['at'];
   if (values.at !== undefined) {
     if (/^\d+$/.test(values.at)) at = { position: Number(values.at) };
@@ -81,6 +91,7 @@ export function parseHistoryArgs(argv: readonly string[]): Parsed<HistoryArgs> |
     value: {
       caseId,
       purpose,
+      reference,
       at,
       json: values.json,
       url: url?.value,
@@ -272,7 +283,7 @@ const describeFailure = (url: string, error: unknown): string => {
 /** Prints the history (and the state at `--at`) from the casefile API at `args.url`; answers the exit code. */
 export async function runHistory(args: HistoryArgs & { readonly url: string }, io: HistoryIo): Promise<number> {
   const base = `${args.url}/cases/${encodeURIComponent(args.caseId)}`;
-  const purpose = encodeURIComponent(args.purpose);
+  const purpose = `${encodeURIComponent(args.purpose)}${args.reference ? `&reference=${encodeURIComponent(args.reference)}` : ''}`;
   try {
     const events: HistoryEvent[] = [];
     let cursor: string | null = null;

@@ -28,9 +28,10 @@ const parsedError = (argv: string[]): string => {
 
 describe('pnpm casefile history: arguments', () => {
   it('takes the case id and a purpose; tenant and output default, the URL is left to resolveApiUrl', () => {
-    expect(parsedOk([caseId, '--purpose', 'complaint 2025/17'])).toEqual({
+    expect(parsedOk([caseId, '--purpose', 'complaint', '--reference', 'complaint 2025/17'])).toEqual({
       caseId,
-      purpose: 'complaint 2025/17',
+      purpose: 'complaint',
+      reference: 'complaint 2025/17',
       at: undefined,
       json: false,
       url: undefined,
@@ -40,15 +41,15 @@ describe('pnpm casefile history: arguments', () => {
   });
 
   it('reads --at as a global position when it is a whole number, else as an ISO time', () => {
-    expect(parsedOk([caseId, '--purpose', 'p', '--at', '1234']).at).toEqual({ position: 1234 });
-    expect(parsedOk([caseId, '--purpose', 'p', '--at', '2025-03-01T10:00:00Z']).at).toEqual({
+    expect(parsedOk([caseId, '--purpose', 'audit', '--at', '1234']).at).toEqual({ position: 1234 });
+    expect(parsedOk([caseId, '--purpose', 'audit', '--at', '2025-03-01T10:00:00Z']).at).toEqual({
       time: '2025-03-01T10:00:00Z',
     });
-    expect(parsedOk([caseId, '--purpose', 'p', '--at', '2025-03-01']).at).toEqual({ time: '2025-03-01' });
-    expect(parsedError([caseId, '--purpose', 'p', '--at', 'yesterday'])).toMatch(/--at must be/);
+    expect(parsedOk([caseId, '--purpose', 'audit', '--at', '2025-03-01']).at).toEqual({ time: '2025-03-01' });
+    expect(parsedError([caseId, '--purpose', 'audit', '--at', 'yesterday'])).toMatch(/--at must be/);
     // The server needs the zone: a time without one is refused here, before any page is fetched.
-    expect(parsedError([caseId, '--purpose', 'p', '--at', '2025-03-01T10:00'])).toMatch(/with a zone/);
-    expect(parsedError([caseId, '--purpose', 'p', '--at=-3'])).toMatch(/--at must be/);
+    expect(parsedError([caseId, '--purpose', 'audit', '--at', '2025-03-01T10:00'])).toMatch(/with a zone/);
+    expect(parsedError([caseId, '--purpose', 'audit', '--at=-3'])).toMatch(/--at must be/);
   });
 
   it('takes --json, --token, --tenant and a --url without its trailing slash', () => {
@@ -67,13 +68,13 @@ describe('pnpm casefile history: arguments', () => {
   });
 
   it('refuses a missing case id or purpose, a blank purpose, extra arguments, unknown options and bad URLs', () => {
-    expect(parsedError(['--purpose', 'p'])).toMatch(/case id is missing/);
+    expect(parsedError(['--purpose', 'audit'])).toMatch(/case id is missing/);
     expect(parsedError([caseId])).toMatch(/--purpose is required/);
     expect(parsedError([caseId, '--purpose', '  '])).toMatch(/--purpose is required/);
-    expect(parsedError([caseId, 'other', '--purpose', 'p'])).toMatch(/unexpected argument: other/);
-    expect(parsedError([caseId, '--purpose', 'p', '--verbose'])).toMatch(/verbose/);
-    expect(parsedError([caseId, '--purpose', 'p', '--url', 'not a url'])).toMatch(/--url is not a URL/);
-    expect(parsedError([caseId, '--purpose', 'p', '--url', 'ftp://x/'])).toMatch(/http/);
+    expect(parsedError([caseId, 'other', '--purpose', 'audit'])).toMatch(/unexpected argument: other/);
+    expect(parsedError([caseId, '--purpose', 'audit', '--verbose'])).toMatch(/verbose/);
+    expect(parsedError([caseId, '--purpose', 'audit', '--url', 'not a url'])).toMatch(/--url is not a URL/);
+    expect(parsedError([caseId, '--purpose', 'audit', '--url', 'ftp://x/'])).toMatch(/http/);
   });
 
   it('answers help for --help and -h', () => {
@@ -238,7 +239,7 @@ describe('pnpm casefile history against a stand-in API', () => {
     new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
   it('follows `next` until null, then prints every event and, with --at, the state', async () => {
-    const args = parsedOk([caseId, '--purpose', 'audit 1', '--at', '2000', '--json']);
+    const args = parsedOk([caseId, '--purpose', 'audit', '--reference', 'AZ 1', '--at', '2000', '--json']);
     const { code, out, urls } = await run(args, (url) => {
       if (url.pathname.endsWith('/state')) return json({ caseId, asOf: '2025-03-01T10:00:01.000Z', status: 'open' });
       return url.searchParams.get('after') === null
@@ -247,9 +248,9 @@ describe('pnpm casefile history against a stand-in API', () => {
     });
     expect(code).toBe(0);
     expect(urls.map((u) => `${u.pathname}?${u.searchParams}`)).toEqual([
-      `/casefile/cases/${caseId}/history?purpose=audit+1&limit=1000`,
-      `/casefile/cases/${caseId}/history?purpose=audit+1&limit=1000&after=c2`,
-      `/casefile/cases/${caseId}/state?at=2000&purpose=audit+1`,
+      `/casefile/cases/${caseId}/history?purpose=audit&reference=AZ+1&limit=1000`,
+      `/casefile/cases/${caseId}/history?purpose=audit&reference=AZ+1&limit=1000&after=c2`,
+      `/casefile/cases/${caseId}/state?at=2000&purpose=audit&reference=AZ+1`,
     ]);
     expect(JSON.parse(out)).toEqual({
       caseId,
@@ -259,14 +260,14 @@ describe('pnpm casefile history against a stand-in API', () => {
   });
 
   it('prints the problem to stderr and exits 1 on an error answer', async () => {
-    const { code, out, err } = await run(parsedOk([caseId, '--purpose', 'p']), () =>
+    const { code, out, err } = await run(parsedOk([caseId, '--purpose', 'audit']), () =>
       json({ type: 'about:blank', title: 'Forbidden', status: 403, detail: 'auditors only' }, 403),
     );
     expect({ code, out, err }).toEqual({ code: 1, out: '', err: 'Forbidden: auditors only\n' });
   });
 
   it('refuses an answer that is not a history page, naming the field, instead of printing nonsense', async () => {
-    const { code, out, err } = await run(parsedOk([caseId, '--purpose', 'p']), () =>
+    const { code, out, err } = await run(parsedOk([caseId, '--purpose', 'audit']), () =>
       json({ caseId, events: [{ ...events[0], position: 'seven' }], next: null }),
     );
     expect({ code, out }).toEqual({ code: 1, out: '' });
@@ -274,7 +275,7 @@ describe('pnpm casefile history against a stand-in API', () => {
   });
 
   it('keeps fields it does not know in --json (the API may add some)', async () => {
-    const { out } = await run(parsedOk([caseId, '--purpose', 'p', '--json']), () =>
+    const { out } = await run(parsedOk([caseId, '--purpose', 'audit', '--json']), () =>
       json({ caseId, events: [{ ...events[0], revision: 0, schemaVersion: 1 }], next: null }),
     );
     expect(JSON.parse(out).events[0]).toMatchObject({ revision: 0, schemaVersion: 1 });
@@ -283,7 +284,7 @@ describe('pnpm casefile history against a stand-in API', () => {
   it('names the cause when the API does not answer at all', async () => {
     const out: string[] = [];
     const code = await runHistory(
-      { ...parsedOk([caseId, '--purpose', 'p']), url: 'http://127.0.0.1:9/casefile' },
+      { ...parsedOk([caseId, '--purpose', 'audit']), url: 'http://127.0.0.1:9/casefile' },
       {
         token: 'jwt',
         stdout: () => undefined,

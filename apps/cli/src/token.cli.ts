@@ -10,7 +10,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { describeSystem, findSystem, loadSigningKey, NoSigningKeyError } from '@buergerkoffer/embedded/system-state';
 import { ConfigError, parseConfig } from '@buergerkoffer/shared/config';
-import { ROLES, type Role } from '@buergerkoffer/shared/http';
+import { MAX_TOKEN_AGE_SECONDS, ROLES, type Role } from '@buergerkoffer/shared/http';
 import { tokenConfigSchema } from './config.ts';
 
 const usage = `usage: pnpm --silent run token <role> [--tenant <id>] [--sub <id>] [--ttl <seconds>]
@@ -48,8 +48,8 @@ async function main(argv: readonly string[]): Promise<number> {
     return 2;
   }
   const ttl = Number(values.ttl);
-  if (!Number.isInteger(ttl) || ttl < 1) {
-    console.error(`--ttl must be a whole number of seconds\n${usage}`);
+  if (!Number.isInteger(ttl) || ttl < 1 || ttl > MAX_TOKEN_AGE_SECONDS) {
+    console.error(`--ttl must be a whole number of seconds, at most ${MAX_TOKEN_AGE_SECONDS} (12 h)\n${usage}`);
     return 2;
   }
   let config: ReturnType<typeof parseConfig<typeof tokenConfigSchema>>;

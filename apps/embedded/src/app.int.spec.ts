@@ -56,6 +56,9 @@ describe('the embedded system', () => {
         'relay:eligibility-assessment': true,
         'eligibility:queue': true,
         'casefile:feed-hub': true,
+        'intake:key-cache': true,
+        'casefile:subject-cases': true,
+        'casefile:erasures': true,
       },
     });
     expect((await stat(join(dataDir, 'eventstore'))).isDirectory()).toBe(true);
@@ -81,7 +84,14 @@ describe('the embedded system', () => {
       },
     });
     expect(opened.statusCode).toBe(201);
-    const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+    const admin = await (await LocalKeys.loadOrCreate(dataDir)).sign({
+      subject: 'admin-1',
+      tenantId: 'bochum',
+      roles: ['admin'],
+    });
+    const metrics = (
+      await app.inject({ method: 'GET', url: '/metrics', headers: { authorization: `Bearer ${admin}` } })
+    ).body;
     expect(metrics).toMatch(/^eventstore_appends_total\{outcome="ok"\} [1-9]/m);
     expect(metrics).toMatch(/^eventstore_appended_events_total [1-9]/m);
     expect(metrics).toMatch(/^processor_lag_events\{processor="intake:case-list"\} \d+$/m);

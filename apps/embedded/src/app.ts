@@ -1,7 +1,7 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PostgresEventStore } from '@buergerkoffer/shared/event-sourcing';
-import { createHttpApp, LocalKeys } from '@buergerkoffer/shared/http';
+import { createHttpApp, idempotencySecretOf, LocalKeys } from '@buergerkoffer/shared/http';
 import { PostgresEventBus } from '@buergerkoffer/shared/messaging';
 import { type Logger, withStoreMetrics } from '@buergerkoffer/shared/observability';
 import { PostgresKeyStore } from '@buergerkoffer/shared/privacy';
@@ -19,6 +19,8 @@ export interface EmbeddedDeps {
   eventStore?: EventStoreConfig;
   /** How long a processor or consumer may keep failing before /readyz answers 503 (ms, default 30,000). */
   readinessGraceMs?: number;
+  /** The bearer token a metrics scraper presents on /metrics (METRICS_TOKEN); without it, only an admin reads them. */
+  metricsToken?: string | undefined;
   /** A test fault hook (test-fault.ts); undefined outside tests. */
   testFault?: TestFault | undefined;
 }
@@ -44,12 +46,15 @@ export async function buildEmbedded(deps: EmbeddedDeps) {
   const bus = await PostgresEventBus.open(store.sql, {
     onError: (error, where) => deps.logger.warn({ err: error, ...where }, 'event bus operation failed, retrying'),
   });
+  const masterKey = await loadOrCreateMasterKey(deps.dataDir);
   const app = await createHttpApp({
     logger: deps.logger,
     verifier: keys,
     sql: store.sql,
+    idempotencySecret: idempotencySecretOf(masterKey),
     openapi: { title: 'Bürgerkoffer (embedded)', version: '0.1.0', description: 'Every service under its prefix.' },
     ...(deps.readinessGraceMs === undefined ? {} : { processorGraceMs: deps.readinessGraceMs }),
+    metricsToken: deps.metricsToken,
     readiness: async () => ({
       eventStore: await events.headPosition().then(
         () => true,
@@ -71,7 +76,6 @@ export async function buildEmbedded(deps: EmbeddedDeps) {
   }));
   // Personal data sealed per data subject; the keys live in the same embedded database, wrapped with the master key.
   app.addHook('onClose', async () => bus.close());
-  const masterKey = await loadOrCreateMasterKey(deps.dataDir);
   const parts = systemParts({
     store: withTestFault(measured, deps.testFault),
     sql: store.sql,

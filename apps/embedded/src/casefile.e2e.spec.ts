@@ -17,7 +17,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const main = fileURLToPath(new URL('./main.ts', import.meta.url));
-const PURPOSE = 'purpose=Revision%202026%2F11';
+const PURPOSE = 'purpose=audit&reference=Revision%202026%2F11';
 
 describe('casefile on the embedded system (`pnpm start`)', () => {
   let dataDir: string;
@@ -138,7 +138,7 @@ describe('casefile on the embedded system (`pnpm start`)', () => {
     expect(events.at(-1)).toMatchObject({
       type: 'CaseRecordAccessed',
       actor: { id: 'auditor-e2e', role: 'auditor' },
-      data: { purpose: 'Revision 2026/11', resource: 'history' },
+      data: { purpose: 'audit', reference: 'Revision 2026/11', resource: 'history' },
     });
     precheckPosition = domain[2]?.position ?? 0;
   });
@@ -169,7 +169,7 @@ describe('casefile on the embedded system (`pnpm start`)', () => {
     await first.done;
     // More happens while the client is away: reads are recorded in the case's access log.
     await call('GET', `/casefile/cases/${caseId}/state?${PURPOSE}`, 'auditor');
-    await call('GET', `/casefile/cases/${caseId}/history?${PURPOSE}`, 'admin');
+    await call('GET', `/casefile/cases/${caseId}/history?purpose=data-protection-review`, 'admin');
     const history = await call('GET', `/casefile/cases/${caseId}/history?${PURPOSE}&limit=1000`, 'auditor');
     const positions = (history.body.events as Array<{ position: number }>).map((e) => e.position);
     const second = openEventStream(`${url}/casefile/cases/${caseId}/events`, {

@@ -14,6 +14,8 @@ export const configSchema = z
     ...eventStoreEnv,
     /** How long a relay, projection, feed hub or consumer may keep failing before /readyz answers 503 (ms). */
     READINESS_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
+    /** The bearer token the metrics scraper presents on /metrics; without it, only an admin's JWT reads them. */
+    METRICS_TOKEN: z.string().min(32, 'at least 32 characters (openssl rand -base64 32)').optional(),
     /** A test fault hook (test-fault.ts); never set it outside a test. */
     BK_TEST_FAULT: z.enum(TEST_FAULTS).optional(),
   })

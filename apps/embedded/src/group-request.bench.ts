@@ -23,6 +23,9 @@ import { LocalKeys } from '@buergerkoffer/shared/http';
 import { createLogger } from '@buergerkoffer/shared/observability';
 import { buildEmbedded } from './app.ts';
 
+/** A preferred date `days` after today (UTC): group requests refuse dates in the past. */
+const daysAhead = (days: number): string => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+
 const runs = Math.max(1, Number(process.env.BENCH_RUNS ?? '7'));
 const dataDir = await mkdtemp(join(tmpdir(), 'bk-group-bench-'));
 const app = await buildEmbedded({ logger: createLogger({ service: 'embedded', level: 'silent' }), dataDir });
@@ -64,7 +67,7 @@ const groupBody = (residents: number) =>
       requestedServices: ['id-card', 'life-certificate'],
       mobility: { careLevel: 4, disabilityMarks: ['aG'], permanentlyHomebound: true },
     })),
-    preferredDates: ['2026-12-03', '2026-12-10'],
+    preferredDates: [daysAhead(1), daysAhead(8)],
   });
 
 interface Sample {

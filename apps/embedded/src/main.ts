@@ -45,6 +45,7 @@ try {
     dataDir,
     eventStore: config,
     readinessGraceMs: config.READINESS_GRACE_MS,
+    metricsToken: config.METRICS_TOKEN,
     testFault: config.BK_TEST_FAULT,
   });
 } catch (error) {

@@ -1,4 +1,4 @@
-import type { EventStore, Sql } from '@buergerkoffer/shared/event-sourcing';
+import type { CheckpointStore, EventStore, Sql } from '@buergerkoffer/shared/event-sourcing';
 import type { KeyStore } from '@buergerkoffer/shared/privacy';
 
 /** Tuning of the live feeds (Server-Sent Events); the defaults suit staff UIs on a municipal network. */
@@ -23,6 +23,8 @@ export interface CasefileDeps {
   /** The data subjects' keys, to open personal fields for the roles that may see them. */
   readonly keyStore: KeyStore;
   readonly sql: Sql;
+  /** Where the erasure follower keeps its place (service.ts). */
+  readonly checkpoints: CheckpointStore;
   readonly now: () => Date;
   readonly feeds?: FeedOptions;
 }

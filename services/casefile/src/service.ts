@@ -3,6 +3,14 @@
  * travel), the access log, and live feeds for staff UIs — read from the event store alone, nothing kept elsewhere
  * that could disagree with it.
  */
+import {
+  type BoundProjection,
+  type EventStore,
+  type Processor,
+  type Sql,
+  startProjections,
+} from '@buergerkoffer/shared/event-sourcing';
+import { accessLog, followErasures } from '@buergerkoffer/shared/privacy';
 import { defineService } from '@buergerkoffer/shared/runtime';
 import type { FastifyPluginAsync } from 'fastify';
 import { Gauge } from 'prom-client';
@@ -10,10 +18,15 @@ import type { CasefileDeps } from './deps.ts';
 import { feedRoutes } from './feeds/feed.routes.ts';
 import { FeedHub } from './feeds/feed-hub.ts';
 import { historyRoutes } from './history/history.routes.ts';
+import { privacyRoutes } from './privacy/privacy.routes.ts';
+import { subjectCasesProjection } from './privacy/subject-cases.projection.ts';
 
 export type { CasefileDeps, FeedOptions } from './deps.ts';
 
 export const name = 'casefile';
+
+/** Casefile's read model: which cases are about which data subject (for erasure and export). */
+export const projections = (deps: { store: EventStore; sql: Sql }): BoundProjection[] => [subjectCasesProjection(deps)];
 
 export const buildService =
   (deps: CasefileDeps): FastifyPluginAsync =>
@@ -45,11 +58,30 @@ export const buildService =
         });
       }
     }
-    app.addHook('onReady', async () => hub.start());
+    const registry = app.hasDecorator('processors') ? app.processors : undefined;
+    const running: Processor[] = [];
+    app.addHook('onReady', async () => {
+      hub.start();
+      running.push(...(await startProjections(projections(deps), { log: app.log, registry })));
+      // Every recorded erasure carried out: the key destroyed (again, after a crash between record and destruction).
+      running.push(
+        followErasures(
+          deps.store,
+          { name: 'casefile:erasures', resume: { checkpoints: deps.checkpoints }, registry, log: app.log },
+          (erasure) => deps.keyStore.erase(erasure.tenantId, erasure.subjectId),
+        ),
+      );
+    });
     // Before the server closes: open streams would otherwise hold the shutdown until their clients leave.
     app.addHook('preClose', async () => hub.stop());
-    await app.register(historyRoutes(deps));
-    await app.register(feedRoutes(deps, hub));
+    app.addHook('onClose', async () => {
+      for (const processor of running) await processor.stop();
+    });
+    // One access log for every read route: a read recorded today is not recorded again (access-log.ts).
+    const reads = { ...deps, accessLog: accessLog(deps.store, deps.now) };
+    await app.register(historyRoutes(reads));
+    await app.register(feedRoutes(reads, hub));
+    await app.register(privacyRoutes(reads));
   };
 
 export const definition = defineService({
@@ -59,6 +91,13 @@ export const definition = defineService({
   // It reads the shared store and does not use the bus, so it needs no Kafka.
   usesBus: false,
   topics: { publishes: [], consumes: [] },
-  deps: (parts): CasefileDeps => ({ store: parts.store, keyStore: parts.keyStore, sql: parts.sql, now: parts.now }),
+  deps: (parts): CasefileDeps => ({
+    store: parts.store,
+    keyStore: parts.keyStore,
+    sql: parts.sql,
+    checkpoints: parts.checkpoints,
+    now: parts.now,
+  }),
   plugin: buildService,
+  projections: (parts) => projections(parts),
 });

@@ -23,7 +23,11 @@ const policy: PersonalDataPolicy = {
       ],
     },
   ],
-  AssessmentPrechecked: [{ subject: 'applicantSubjectId', fields: ['input.mobility'] }],
+  // As eligibility seals them since issue 13 (services/eligibility/src/assessments/assessment.privacy.ts).
+  AssessmentPrechecked: [
+    { subject: 'applicantSubjectId', fields: ['input.mobility', 'precheck.outcome', 'precheck.rules'] },
+  ],
+  NecessityConfirmed: [{ subject: 'applicantSubjectId', fields: ['reason', 'override'] }],
 };
 
 export interface CasefileFixture {
@@ -38,6 +42,14 @@ export interface CasefileFixture {
     tenantId?: string,
     // The parsed JSON, as `inject().json()` gives it: tests assert on it field by field.
   ) => Promise<{ status: number; body: ReturnType<typeof JSON.parse>; text: string; headers: Record<string, unknown> }>;
+  /** A request with a JSON body (writes). */
+  readonly send: (
+    method: 'POST' | 'DELETE',
+    path: string,
+    role: Role,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ) => Promise<{ status: number; body: ReturnType<typeof JSON.parse>; headers: Record<string, unknown> }>;
   readonly close: () => Promise<void>;
 }
 
@@ -64,6 +76,23 @@ export async function casefileApp(sql: Sql, feeds: FeedOptions = {}): Promise<Ca
         status: response.status,
         text,
         body: type.includes('json') ? JSON.parse(text) : undefined,
+        headers: Object.fromEntries(response.headers),
+      };
+    },
+    send: async (method, path, role, body, headers = {}) => {
+      const response = await fetch(`${url}${path}`, {
+        method,
+        headers: {
+          ...(await auth(role)),
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+          ...headers,
+        },
+        ...(body === undefined ? {} : { body: JSON.stringify(body) }),
+      });
+      const text = await response.text();
+      return {
+        status: response.status,
+        body: text ? JSON.parse(text) : undefined,
         headers: Object.fromEntries(response.headers),
       };
     },
@@ -135,6 +164,39 @@ export function caseWriter(store: PersonalDataStore, tenantId = 'bochum') {
           metadata: { ...meta('system'), actor: { id: 'eligibility', role: 'system' } },
         },
       ]),
+    /** A pre-check and a rejection as eligibility stored them before issue 13: rule results and reason in clear. */
+    legacyDecision: async () => {
+      await store.sealed.append(`eligibility-${caseId}`, [
+        {
+          id: uuidv7(),
+          type: 'AssessmentPrechecked',
+          data: {
+            caseId,
+            applicantSubjectId: subjectId,
+            input: { requestedServices: ['id-card'] },
+            precheck: {
+              outcome: 'not-eligible',
+              ruleSetVersion: 3,
+              rules: [{ rule: 'min-care-level', passed: false, detail: 'care level 1 < 4' }],
+            },
+            checkedAt: new Date().toISOString(),
+          },
+          metadata: { ...meta('system'), actor: { id: 'eligibility', role: 'system' } },
+        },
+        {
+          id: uuidv7(),
+          type: 'CaseRejected',
+          data: {
+            caseId,
+            ruleSetVersion: 3,
+            reason: 'Pflegegrad 1, kein Merkzeichen aG',
+            decidedBy: 'eligibility-officer-7',
+            decidedAt: new Date().toISOString(),
+          },
+          metadata: meta('eligibility-officer'),
+        },
+      ]);
+    },
     approve: () =>
       store.append(`eligibility-${caseId}`, [
         {
@@ -142,6 +204,7 @@ export function caseWriter(store: PersonalDataStore, tenantId = 'bochum') {
           type: 'NecessityConfirmed',
           data: {
             caseId,
+            applicantSubjectId: subjectId,
             ruleSetVersion: 3,
             reason: 'care level notice seen',
             decidedBy: 'eligibility-officer-7',

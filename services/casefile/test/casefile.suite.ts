@@ -4,7 +4,7 @@ import { openEventStream as openFeed } from '@buergerkoffer/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CasefileFixture, casefileApp, caseWriter } from './casefile.fixture.ts';
 
-const PURPOSE = 'purpose=Pr%C3%BCfung%20AZ%2042';
+const PURPOSE = 'purpose=audit&reference=Pr%C3%BCfung%20AZ%2042';
 
 export function casefileSuite(openSql: () => Promise<Sql>) {
   let fx: CasefileFixture;
@@ -56,7 +56,7 @@ export function casefileSuite(openSql: () => Promise<Sql>) {
       // …and their own read, with who and why.
       expect(events[3]).toMatchObject({
         actor: { id: 'auditor-1', role: 'auditor' },
-        data: { resource: 'history', purpose: 'Prüfung AZ 42' },
+        data: { resource: 'history', purpose: 'audit', reference: 'Prüfung AZ 42' },
       });
       expect(body.next).toBeNull();
     });
@@ -81,21 +81,33 @@ export function casefileSuite(openSql: () => Promise<Sql>) {
       expect(opened.applicant.address).toBe('[withheld]');
       expect(opened.mobility).toBe('[withheld]');
       expect(agent.body.events[1].data.input.mobility).toBe('[withheld]');
-      // The pre-check's rule details name the care level: health data, withheld too (the rule and result stay).
-      expect(agent.body.events[1].data.precheck.rules).toEqual([
-        { rule: 'min-care-level', passed: true, detail: '[withheld]' },
-      ]);
+      // Which rules passed, and the outcome, reveal the care level against the public rule set: health data, sealed
+      // at the source and withheld like the claims; so are the officer's reasons.
+      expect(agent.body.events[1].data.precheck).toMatchObject({
+        outcome: '[withheld]',
+        rules: '[withheld]',
+        ruleSetVersion: 3,
+      });
+      expect(agent.body.events[2].data.reason).toBe('[withheld]');
       expect(agent.text).not.toContain('care level 4');
+      expect(agent.text).not.toContain('min-care-level');
+      expect(agent.text).not.toContain('notice seen');
       const agentState = await fx.get(`/cases/${c.caseId}/state`, 'intake-agent');
-      expect(agentState.body.eligibility.rules).toEqual([
-        { rule: 'min-care-level', passed: true, detail: '[withheld]' },
-      ]);
+      expect(agentState.headers['cache-control']).toBe('no-store');
+      expect(agentState.body.eligibility).toMatchObject({ rules: '[withheld]', precheckOutcome: '[withheld]' });
+      expect(agentState.body.decisions[0]).toMatchObject({ outcome: 'approved', reason: '[withheld]' });
+      expect(agentState.text).not.toContain('min-care-level');
       expect(agent.text).not.toContain('Hauptstraße');
       const officer = await history(c.caseId, '', 'eligibility-officer');
       expect(officer.body.events[0].data.mobility).toMatchObject({ careLevel: 4 });
-      expect(officer.body.events[1].data.precheck.rules[0].detail).toBe('care level 4 ≥ 4');
+      expect(officer.body.events[1].data.precheck.rules[0]).toEqual({
+        rule: 'min-care-level',
+        passed: true,
+        detail: 'care level 4 ≥ 4',
+      });
+      expect(officer.body.events[2].data.reason).toBe('care level notice seen');
       expect(officer.body.events[0].data.applicant.address).toBe('[withheld]');
-      // Staff reads are in the access log as well (without a purpose: they work on the case).
+      // Staff reads are in the access log as well (purpose: their case work), one per actor, view and day.
       const log = (await history(c.caseId)).body.events.filter(
         (e: { type: string }) => e.type === 'CaseRecordAccessed',
       );
@@ -104,6 +116,58 @@ export function casefileSuite(openSql: () => Promise<Sql>) {
         'intake-agent',
         'eligibility-officer',
         'auditor',
+      ]);
+    });
+
+    it('withholds what events stored before issue 13 hold in clear: rule results, outcome, reasons', async () => {
+      const c = caseWriter(fx.store);
+      await c.open();
+      await c.legacyDecision();
+      const agent = await history(c.caseId, '', 'intake-agent');
+      expect(agent.body.events[1].data.precheck).toMatchObject({
+        outcome: '[withheld]',
+        rules: [{ rule: 'min-care-level', passed: '[withheld]', detail: '[withheld]' }],
+      });
+      expect(agent.body.events[2].data.reason).toBe('[withheld]');
+      expect(agent.text).not.toContain('Pflegegrad');
+      expect(agent.text).not.toContain('not-eligible');
+      const state = await fx.get(`/cases/${c.caseId}/state`, 'scheduler');
+      expect(state.body).toMatchObject({ status: 'rejected', eligibility: { precheckOutcome: '[withheld]' } });
+      expect(state.text).not.toContain('Pflegegrad');
+      const officer = await history(c.caseId, '', 'eligibility-officer');
+      expect(officer.body.events[2].data.reason).toBe('Pflegegrad 1, kein Merkzeichen aG');
+      expect(officer.body.events[1].data.precheck.rules[0]).toMatchObject({ passed: false });
+    });
+
+    it('refuses a purpose the caller’s role may not read for (403) and records nothing', async () => {
+      const c = await decidedCase();
+      const refused = await history(c.caseId, 'purpose=audit', 'scheduler');
+      expect(refused.status).toBe(403);
+      expect(refused.headers['content-type']).toContain('application/problem+json');
+      const markup = await history(c.caseId, 'purpose=audit&reference=%3Cb%3Ex%3C%2Fb%3E');
+      expect(markup.status).toBe(400);
+      expect(markup.body.errors[0].field).toBe('querystring.reference');
+      const { body } = await history(c.caseId);
+      expect(body.events.filter((e: { type: string }) => e.type === 'CaseRecordAccessed')).toHaveLength(1);
+    });
+
+    it('records one access per actor, view, purpose and day however often the case is read', async () => {
+      const c = await decidedCase();
+      for (let i = 0; i < 5; i++) expect((await fx.get(`/cases/${c.caseId}/state`, 'scheduler')).status).toBe(200);
+      for (let i = 0; i < 3; i++) expect((await history(c.caseId)).status).toBe(200);
+      await history(c.caseId, 'purpose=complaint');
+      const { body } = await history(c.caseId);
+      const log = body.events.filter((e: { type: string }) => e.type === 'CaseRecordAccessed');
+      expect(
+        log.map((e: { actor: { role: string }; data: { resource: string; purpose: string } }) => [
+          e.actor.role,
+          e.data.resource,
+          e.data.purpose,
+        ]),
+      ).toEqual([
+        ['scheduler', 'state', 'case-work'],
+        ['auditor', 'history', 'audit'],
+        ['auditor', 'history', 'complaint'],
       ]);
     });
 
@@ -138,13 +202,14 @@ export function casefileSuite(openSql: () => Promise<Sql>) {
       let cursor: string | null = '';
       let pages = 0;
       while (cursor !== null) {
-        const page = await history(c.caseId, `${PURPOSE}&limit=10${cursor ? `&after=${cursor}` : ''}`, 'intake-agent');
+        const page = await history(c.caseId, `limit=10${cursor ? `&after=${cursor}` : ''}`, 'intake-agent');
         expect(page.status).toBe(200);
         seen.push(...page.body.events.map((e: { position: number }) => e.position));
         cursor = page.body.next;
         pages++;
       }
-      // 25 case events plus one access record per page read (each page read is recorded as it is served).
+      // 25 case events plus the access record of the first page read (the later pages' reads are the same view on the
+      // same day: coalesced into it).
       expect(new Set(seen).size).toBe(seen.length);
       expect(seen).toEqual([...seen].sort((a, b) => a - b));
       expect(seen.length).toBeGreaterThanOrEqual(25);
@@ -328,7 +393,8 @@ export function casefileSuite(openSql: () => Promise<Sql>) {
       expect(frames.every((f) => f.stream === `eligibility-${c.caseId}`)).toBe(true);
       // The tenant-wide feed shows no personal data, not even to a role that may see it case by case.
       expect(frames[0].data.input.mobility).toBe('[withheld]');
-      expect(frames[0].data.precheck.rules[0].detail).toBe('[withheld]');
+      expect(frames[0].data.precheck.rules).toBe('[withheld]');
+      expect(frames[0].data.precheck.outcome).toBe('[withheld]');
       const bad = await fx.get('/events?services=billing', 'scheduler');
       expect(bad.status).toBe(400);
       expect(bad.body.errors[0].field).toMatch(/^querystring\.services/);
@@ -372,7 +438,9 @@ export function casefileSuite(openSql: () => Promise<Sql>) {
     }, async () => {
       const c = await decidedCase();
       const overflows = (metrics: string) => Number(/^casefile_feed_overflows (\d+)$/m.exec(metrics)?.[1] ?? 0);
-      const overflowsBefore = overflows(await (await fetch(`${fx.url}/metrics`)).text());
+      const overflowsBefore = overflows(
+        await (await fetch(`${fx.url}/metrics`, { headers: await fx.auth('admin') })).text(),
+      );
       const feed = openFeed(`${fx.url}/cases/${c.caseId}/events`, await fx.auth('scheduler'));
       await feed.ready;
       await feed.until(() => feed.comments > 0);
@@ -388,7 +456,10 @@ export function casefileSuite(openSql: () => Promise<Sql>) {
       const total = 400;
       // The server gives up on the client (it says so in its metrics) while the client still reads nothing.
       await expect
-        .poll(async () => overflows(await (await fetch(`${fx.url}/metrics`)).text()), { timeout: 60_000 })
+        .poll(
+          async () => overflows(await (await fetch(`${fx.url}/metrics`, { headers: await fx.auth('admin') })).text()),
+          { timeout: 60_000 },
+        )
         .toBeGreaterThan(overflowsBefore);
       const response = await feed.ready;
       response.resume();
@@ -419,6 +490,8 @@ export function casefileSuite(openSql: () => Promise<Sql>) {
   });
 }
 
+/** An event whose size reaches the client: the padding in a field the scheduler is shown (not the document
+ *  reference, which is withheld from them as case notes). */
 function bigEvent(caseId: string, padding: string) {
   return {
     id: crypto.randomUUID(),
@@ -427,7 +500,8 @@ function bigEvent(caseId: string, padding: string) {
       caseId,
       evidenceId: crypto.randomUUID(),
       kind: 'other',
-      documentReference: padding,
+      documentReference: 'dms://bochum/1',
+      padding,
       checksum: `sha256:${'0'.repeat(64)}`,
       attachedAt: new Date().toISOString(),
     },

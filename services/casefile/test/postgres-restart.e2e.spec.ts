@@ -23,6 +23,9 @@ import {
 } from '@buergerkoffer/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+/** The metrics scraper's token (/metrics is not public). */
+const SCRAPER_TOKEN = 'e2e-scraper-token-0123456789abcdef0123';
+
 const intakeMain = fileURLToPath(new URL('../../intake/src/main.ts', import.meta.url));
 const casefileMain = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -57,6 +60,7 @@ describeWithAll(['postgres', 'kafka'], 'processors through a PostgreSQL restart'
         PD_MASTER_KEY: randomBytes(32).toString('base64'),
         AUTH_MODE: 'local',
         AUTH_LOCAL_KEY_DIR: keyDir,
+        METRICS_TOKEN: SCRAPER_TOKEN,
         LOG_LEVEL: 'info',
       };
       const intake = await start(intakeMain, env);
@@ -87,7 +91,8 @@ describeWithAll(['postgres', 'kafka'], 'processors through a PostgreSQL restart'
         const body = (await response.json()) as { items: { caseId: string }[] };
         return new Set(body.items.map((c) => c.caseId));
       };
-      const metricsOf = async (url: string) => (await fetch(`${url}/metrics`)).text();
+      const metricsOf = async (url: string) =>
+        (await fetch(`${url}/metrics`, { headers: { authorization: `Bearer ${SCRAPER_TOKEN}` } })).text();
       const openedIn = (events: readonly SseEvent[]) =>
         events
           .filter((e) => e.event === undefined && JSON.parse(e.data).type === 'CaseOpened')

@@ -66,7 +66,8 @@ describe("eligibility's API", () => {
         url: '/rule-sets',
         role: 'admin',
         payload: {
-          effectiveFrom: '2099-01-01', // rules never change history: only a later date
+          // Rules never change history: only a later date (and not further ahead than the bound of two years).
+          effectiveFrom: `${new Date().getUTCFullYear() + 1}-01-01`,
           individual: {
             minCareLevel: 4,
             qualifyingMarks: ['aG'],
@@ -84,7 +85,18 @@ describe("eligibility's API", () => {
       await spec
         .given(prechecked(caseId))
         .when({ method: 'GET', url: `/assessments/${caseId}`, role: 'eligibility-officer' })
-        .expect({ status: 200, body: { status: 'awaiting-decision' }, events: [] });
+        // A read of the assessment (health data) is recorded in the case's access log.
+        .expect({
+          status: 200,
+          body: { status: 'awaiting-decision' },
+          events: [
+            {
+              type: 'CaseRecordAccessed',
+              stream: `caseAccess-${caseId}`,
+              data: { caseId, resource: 'assessment', purpose: 'case-work' },
+            },
+          ],
+        });
       const answer = await spec.isIdempotent({
         method: 'POST',
         url: `/assessments/${caseId}/decision`,

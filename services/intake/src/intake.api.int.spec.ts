@@ -10,6 +10,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { address, applicant, institutionBody, openCaseBody } from '../test/requests.fixture.ts';
 import { definition } from './service.ts';
 
+/** A preferred date `days` after today (UTC): group requests refuse dates in the past. */
+const daysAhead = (days: number): string => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+
 describe("intake's API", () => {
   let fixture: TestApp;
   let spec: ApiSpecification;
@@ -122,7 +125,7 @@ describe("intake's API", () => {
       await spec.isIdempotent({
         method: 'POST',
         url: `/institutions/${institutionId}/group-requests`,
-        payload: { residents: [{ applicant, requestedServices: ['id-card'] }], preferredDates: ['2026-12-10'] },
+        payload: { residents: [{ applicant, requestedServices: ['id-card'] }], preferredDates: [daysAhead(8)] },
       });
     });
 

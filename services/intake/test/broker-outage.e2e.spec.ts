@@ -25,6 +25,9 @@ import {
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
+/** The metrics scraper's token (/metrics is not public). */
+const SCRAPER_TOKEN = 'e2e-scraper-token-0123456789abcdef0123';
+
 const intakeMain = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -59,6 +62,7 @@ describeWithAll(['postgres', 'kafka'], 'intake’s relay through a broker outage
         PD_MASTER_KEY: randomBytes(32).toString('base64'),
         AUTH_MODE: 'local',
         AUTH_LOCAL_KEY_DIR: keyDir,
+        METRICS_TOKEN: SCRAPER_TOKEN,
         LOG_LEVEL: 'info',
       });
       const headers = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
@@ -89,7 +93,8 @@ describeWithAll(['postgres', 'kafka'], 'intake’s relay through a broker outage
         });
         expect(response.status).toBe(200);
       };
-      const metrics = async () => (await fetch(`${intake.url}/metrics`)).text();
+      const metrics = async () =>
+        (await fetch(`${intake.url}/metrics`, { headers: { authorization: `Bearer ${SCRAPER_TOKEN}` } })).text();
       const relayLag = async () => metric(await metrics(), 'processor_lag_events', 'processor="relay:intake-case"');
 
       const before = [await open(), await open()];

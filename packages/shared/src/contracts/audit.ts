@@ -5,7 +5,8 @@
  * service that renames or retypes one of these fields learns it from its own type check (each checks its events
  * against them), not from an auditor's empty history.
  *
- * Loose objects: an event's other fields pass untouched (none read here is personal). A field the fold can do
+ * Loose objects: an event's other fields pass untouched. Where a field is personal (the pre-check's outcome and
+ * rules, reasons), the fold reads it as the caller may see it: opened, or a marker string ("[withheld]", "[erased]"). A field the fold can do
  * without is optional, so that events written before it existed stay readable. A stored event of one of these types
  * that does not satisfy its contract (or has a newer schema version) is counted as uninterpreted, like a type the
  * fold does not know.
@@ -38,7 +39,12 @@ export const auditAssessmentPrechecked = audited('AssessmentPrechecked', {
   precheck: z.looseObject({
     outcome: z.string(),
     ruleSetVersion: z.number(),
-    rules: z.array(z.looseObject({ rule: z.string(), passed: z.boolean(), detail: z.string() })),
+    // Sealed as a whole since issue 13 (a marker where not disclosed); older events hold each result in clear, whose
+    // pass/fail and detail read as markers where withheld.
+    rules: z.union([
+      z.array(z.looseObject({ rule: z.string(), passed: z.union([z.boolean(), z.string()]), detail: z.string() })),
+      z.string(),
+    ]),
   }),
   checkedAt: z.string(),
 });

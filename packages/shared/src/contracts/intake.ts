@@ -47,8 +47,25 @@ export const intakeCaseWithdrawnV1 = z.object({
   withdrawnAt: z.iso.datetime(),
 });
 
-/** `ce_type` → schema, for consumers of `intake.case.v1` (and intake's relay, which checks before it sends). */
+/**
+ * Since issue 13 the opening carries the kind of institution sealed (a care home or hospital says something of the
+ * resident's health; eligibility opens it for the pre-check) and the withdrawal no reason (free text that may
+ * describe health — "verstorben" —, which no consumer needs). Everything else as in v1.
+ */
+export const intakeCaseOpenedV2 = intakeCaseOpenedV1.extend({ institutionKind: sealed.optional() });
+export const intakeCaseWithdrawnV2 = z.object({ caseId: z.uuid(), withdrawnAt: z.iso.datetime() });
+
+/** What intake publishes now (its relay checks each event against these before it sends). */
+export const intakeCaseContractsV2 = {
+  'intake.case.opened.v2': intakeCaseOpenedV2,
+  'intake.case.services-changed.v1': intakeServicesChangedV1,
+  'intake.case.evidence-attached.v1': intakeEvidenceAttachedV1,
+  'intake.case.withdrawn.v2': intakeCaseWithdrawnV2,
+} as const;
+
+/** `ce_type` → schema, for consumers of `intake.case.v1`: what is published now and what was before issue 13. */
 export const intakeCaseContracts = {
+  ...intakeCaseContractsV2,
   'intake.case.opened.v1': intakeCaseOpenedV1,
   'intake.case.services-changed.v1': intakeServicesChangedV1,
   'intake.case.evidence-attached.v1': intakeEvidenceAttachedV1,
@@ -61,5 +78,7 @@ export const intakeCaseEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('intake.case.services-changed.v1'), data: intakeServicesChangedV1 }),
   z.object({ type: z.literal('intake.case.evidence-attached.v1'), data: intakeEvidenceAttachedV1 }),
   z.object({ type: z.literal('intake.case.withdrawn.v1'), data: intakeCaseWithdrawnV1 }),
+  z.object({ type: z.literal('intake.case.opened.v2'), data: intakeCaseOpenedV2 }),
+  z.object({ type: z.literal('intake.case.withdrawn.v2'), data: intakeCaseWithdrawnV2 }),
 ]);
 export type IntakeCaseEvent = z.infer<typeof intakeCaseEvent>;

@@ -7,6 +7,10 @@
 import { PGlite } from '@electric-sql/pglite';
 import { describe, expect, it } from 'vitest';
 import { createHttpApp } from '../http/server.ts';
+
+/** The metrics scraper's token (/metrics is not public). */
+const SCRAPER_TOKEN = 'processor-contract-scraper-token-0123456789';
+
 import { createLogger } from '../observability/logger.ts';
 import { useTestDatabase } from '../testing/postgres.ts';
 import { describeWith } from '../testing/requirements.ts';
@@ -212,6 +216,7 @@ function processorSuite(open: () => Promise<{ store: PostgresEventStore; sql: Sq
       openapi: { title: 'test', version: '1' },
       processorGraceMs: 0,
       rateLimit: false,
+      metricsToken: SCRAPER_TOKEN,
     });
     let failing = true;
     const processor = startProcessor(
@@ -234,7 +239,7 @@ function processorSuite(open: () => Promise<{ store: PostgresEventStore; sql: Sq
       checks: { [`test:${cat}`]: false },
       failing: [{ name: `test:${cat}`, lastError: expect.stringContaining('bus unreachable') }],
     });
-    const metrics = (await app.inject({ url: '/metrics' })).body;
+    const metrics = (await app.inject({ url: '/metrics', headers: { authorization: `Bearer ${SCRAPER_TOKEN}` } })).body;
     expect(metrics).toMatch(new RegExp(`processor_failures_total\\{processor="test:${cat}"\\} [1-9]`));
     failing = false;
     await waitUntil(() => processor.status().failingSince === undefined, 'recovery');

@@ -1,11 +1,14 @@
 /**
  * Authentication and authorisation. Every route but health, metrics and API docs needs a bearer JWT carrying the
- * caller's `sub`, `roles` and `tenant` (municipality). Production verifies against the OIDC issuer's JWKS (issuer,
- * audience, expiry); the embedded mode signs and verifies with a local key kept in its data directory.
+ * caller's `sub`, `roles` and `tenant` (municipality). Production verifies against the OIDC issuer's JWKS; the
+ * embedded mode signs and verifies with a local key kept in its data directory. Both verify alike (`VERIFY`):
+ * issuer, audience, `exp` and `iat` required, at most 12 hours since `iat` (so a token without a usable expiry is
+ * never good for long), an `iat` in the future refused, and 60 s of clock skew either way. The tenant is constrained
+ * here, where tokens are verified, because it names streams, keys and database rows further in.
  */
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import {
   createLocalJWKSet,
   createRemoteJWKSet,
@@ -15,11 +18,12 @@ import {
   type JSONWebKeySet,
   type JWK,
   type JWTPayload,
+  type JWTVerifyOptions,
   jwtVerify,
   SignJWT,
 } from 'jose';
 import { z } from 'zod';
-import { forbidden, unauthorized } from './problem.ts';
+import { forbidden, HttpProblem, invalidToken, unauthorized } from './problem.ts';
 
 export const ROLES = [
   'intake-agent',
@@ -41,6 +45,8 @@ export interface Principal {
 declare module 'fastify' {
   interface FastifyRequest {
     principal?: Principal;
+    /** Why the request's token was refused; thrown once the rate limit has counted the request. */
+    authFailure?: HttpProblem;
   }
   interface FastifyContextConfig {
     /** A route anyone may call (health, metrics, docs). */
@@ -52,16 +58,37 @@ export interface TokenVerifier {
   verify(token: string): Promise<Principal>;
 }
 
+/** Longest a token is accepted after it was issued; `LocalKeys.sign` issues none longer. */
+export const MAX_TOKEN_AGE_SECONDS = 12 * 3600;
+/** How far the issuer's clock and ours may disagree (exp, nbf, iat). */
+export const CLOCK_TOLERANCE_SECONDS = 60;
+
+const VERIFY: Pick<JWTVerifyOptions, 'requiredClaims' | 'maxTokenAge' | 'clockTolerance'> = {
+  requiredClaims: ['exp', 'iat', 'sub'],
+  maxTokenAge: MAX_TOKEN_AGE_SECONDS,
+  clockTolerance: CLOCK_TOLERANCE_SECONDS,
+};
+
+/** A tenant id as streams, keys and rows use it: a DNS-label-like name (letters, digits, inner hyphens, ≤ 63). */
+export const TENANT_PATTERN = /^[a-z](?:[a-z0-9-]{0,61}[a-z0-9])?$/;
+// The claim may be upper case (BOCHUM is bochum), but only in ASCII: no Unicode case mapping (U+212A, the Kelvin
+// sign, lower-cases to k) makes two spellings one tenant.
+const tenantClaim = z
+  .string()
+  .regex(/^[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/, 'letters, digits and inner hyphens, starting with a letter')
+  .transform((tenant) => tenant.toLowerCase());
+
 const claims = z.object({
-  sub: z.string().min(1),
-  tenant: z.string().min(1),
+  // No control characters: the subject is joined with \u001f into idempotency keys (commandKeyOf).
+  sub: z.string().regex(/^[^\p{Cc}]{1,255}$/u),
+  tenant: tenantClaim,
   roles: z.array(z.enum(ROLES)).min(1),
 });
 
 const toPrincipal = (payload: JWTPayload): Principal => {
   const parsed = claims.safeParse(payload);
   if (!parsed.success)
-    throw unauthorized(`token claims: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
+    throw invalidToken(`token claims: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
   return { subject: parsed.data.sub, tenantId: parsed.data.tenant, roles: parsed.data.roles };
 };
 
@@ -73,11 +100,13 @@ export function oidcVerifier(options: { issuer: string; audience: string; jwksUr
   const keys = createRemoteJWKSet(new URL(options.jwksUri));
   return {
     async verify(token) {
-      const { payload } = await jwtVerify(token, keys, { issuer: options.issuer, audience: options.audience }).catch(
-        () => {
-          throw unauthorized('the token is invalid or expired');
-        },
-      );
+      const { payload } = await jwtVerify(token, keys, {
+        ...VERIFY,
+        issuer: options.issuer,
+        audience: options.audience,
+      }).catch(() => {
+        throw invalidToken();
+      });
       return toPrincipal(payload);
     },
   };
@@ -112,10 +141,14 @@ export class LocalKeys implements TokenVerifier {
     return new LocalKeys(again.privateJwk, again.publicJwk);
   }
 
+  /** A token of at most `MAX_TOKEN_AGE_SECONDS`: a longer one would be refused by `verify` before it expired. */
   async sign(
     principal: { subject: string; tenantId: string; roles: readonly Role[] },
     ttlSeconds = 8 * 3600,
   ): Promise<string> {
+    if (ttlSeconds > MAX_TOKEN_AGE_SECONDS) {
+      throw new RangeError(`a token may live at most ${MAX_TOKEN_AGE_SECONDS} s (asked: ${ttlSeconds} s)`);
+    }
     const key = await importJWK(this.#privateJwk, 'ES256');
     return new SignJWT({ tenant: principal.tenantId, roles: [...principal.roles] })
       .setProtectedHeader({ alg: 'ES256', kid: this.#privateJwk.kid ?? 'local' })
@@ -129,23 +162,51 @@ export class LocalKeys implements TokenVerifier {
 
   async verify(token: string): Promise<Principal> {
     const { payload } = await jwtVerify(token, createLocalJWKSet(this.#jwks), {
+      ...VERIFY,
       issuer: LOCAL_ISSUER,
       audience: AUDIENCE,
     }).catch(() => {
-      throw unauthorized('the token is invalid or expired');
+      throw invalidToken();
     });
     return toPrincipal(payload);
   }
 }
 
-/** Requires a valid bearer token on every route not marked `config: { public: true }`. */
-export function registerAuthentication(app: FastifyInstance, verifier: TokenVerifier): void {
-  app.addHook('onRequest', async (request) => {
-    if (request.routeOptions.config?.public) return;
-    const header = request.headers.authorization;
-    const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    if (!match?.[1]) throw unauthorized();
-    request.principal = await verifier.verify(match[1]);
+/** The request's bearer token (RFC 6750 §2.1; the scheme in any case), if it has one. */
+export function bearerTokenOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.authorization;
+  return header ? /^Bearer[ \t]+(\S+)[ \t]*$/i.exec(header)?.[1] : undefined;
+}
+
+/** Verifies the bearer token, if any: the principal on success, the refusal (not thrown) on failure. */
+async function authenticate(request: FastifyRequest, verifier: TokenVerifier): Promise<HttpProblem | undefined> {
+  const token = bearerTokenOf(request);
+  if (token === undefined) return unauthorized();
+  try {
+    request.principal = await verifier.verify(token);
+    return undefined;
+  } catch (error) {
+    if (error instanceof HttpProblem) return error;
+    throw error;
+  }
+}
+
+/**
+ * Requires a valid bearer token on every route not marked `config: { public: true }`, in one `onRequest` hook that
+ * runs before any route's own hooks: verify (without throwing), then `between` (the rate limit, keyed on the verified
+ * caller, or on the address where there is none), then refuse. So a refused token is counted like any request and a
+ * client guessing tokens meets the limit too; a caller's bucket cannot be re-spelt (it is the verified subject, not
+ * the header's text).
+ */
+export function registerAuthentication(
+  app: FastifyInstance,
+  verifier: TokenVerifier,
+  between?: (request: FastifyRequest, reply: FastifyReply) => Promise<void>,
+): void {
+  app.addHook('onRequest', async (request, reply) => {
+    if (!request.routeOptions.config?.public) request.authFailure = await authenticate(request, verifier);
+    await between?.(request, reply);
+    if (request.authFailure) throw request.authFailure;
   });
 }
 

@@ -3,7 +3,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { pgliteSql, type Sql } from '../event-sourcing/postgres/sql.ts';
-import { registerIdempotency } from './idempotency.ts';
+import { keyHash, registerIdempotency } from './idempotency.ts';
 import { registerProblemHandling } from './problem.ts';
 
 /** The table as it was before leases (owner, lease_until): registering must migrate it. */
@@ -51,7 +51,7 @@ describe('Idempotency-Key leases', () => {
       await sql.query<{ state: string; lease_until: Date | null; past: boolean }>(
         `select state, lease_until, coalesce(lease_until < now(), false) as past from http_idempotency
           where key = $1`,
-        [key],
+        [keyHash(key)],
       )
     )[0];
   async function until<T>(probe: () => Promise<T | undefined>, what: string): Promise<T> {
@@ -95,7 +95,7 @@ describe('Idempotency-Key leases', () => {
     const first = post('orphan', { name: 'orphan', wait: true });
     const releaseFirst = await running('orphan');
     // As a process that died leaves it: the row is no longer renewed by anyone.
-    await sql.query(`update http_idempotency set owner = 'a-process-that-died' where key = 'orphan'`);
+    await sql.query(`update http_idempotency set owner = 'a-process-that-died' where key = $1`, [keyHash('orphan')]);
     const orphan = { name: 'orphan', wait: true };
     const retried = (async () => {
       let retry = await post('orphan', orphan);
@@ -123,7 +123,7 @@ describe('Idempotency-Key leases', () => {
   it('does not hand an expired key to another request: that is still a reuse (409)', async () => {
     const first = post('other', { name: 'other', wait: true });
     const release = await running('other');
-    await sql.query(`update http_idempotency set owner = 'a-process-that-died' where key = 'other'`);
+    await sql.query(`update http_idempotency set owner = 'a-process-that-died' where key = $1`, [keyHash('other')]);
     await until(async () => ((await row('other'))?.past ? true : undefined), 'the lease to run out');
     const before = runs;
     const different = await post('other', { name: 'something else' });
@@ -137,12 +137,15 @@ describe('Idempotency-Key leases', () => {
   it('treats a key left in progress before leases existed as held for two minutes from its creation', async () => {
     expect((await post('legacy', { name: 'legacy' })).statusCode).toBe(201);
     await sql.query(
-      `update http_idempotency set state = 'in-progress', owner = null, lease_until = null where key = 'legacy'`,
+      `update http_idempotency set state = 'in-progress', owner = null, lease_until = null where key = $1`,
+      [keyHash('legacy')],
     );
     const held = await post('legacy', { name: 'legacy' });
     expect(held.statusCode).toBe(409);
     expect(Number(held.headers['retry-after'])).toBeGreaterThan(60);
-    await sql.query(`update http_idempotency set created_at = now() - interval '3 minutes' where key = 'legacy'`);
+    await sql.query(`update http_idempotency set created_at = now() - interval '3 minutes' where key = $1`, [
+      keyHash('legacy'),
+    ]);
     const before = runs;
     const taken = await post('legacy', { name: 'legacy' });
     expect(taken.statusCode).toBe(201);

@@ -10,10 +10,13 @@
  * what the first run stored (deterministic ids from the key), as a takeover may also meet a run that was only slow.
  * All times are the database's clock, so instances with skewed clocks agree on who holds a key.
  *
- * What is kept: the request's hash (never the request), and the answer's status, three headers and body — so an
- * endpoint whose answer holds personal data keeps it here for 24 hours (the case-change routes answer the case).
+ * What is kept: the request's hash (never the request), a hash of the key (never the key), and the answer's status
+ * and its three headers and body sealed (AES-256-GCM) under a key derived from the client's Idempotency-Key and the
+ * deployment's secret (HKDF): an answer that holds personal data (the case-change routes answer the case) is not
+ * in clear here, and cannot be opened from the database alone — only by a retry that presents the key, which only
+ * the client that made the request holds. Rows written before answers were sealed are deleted at start.
  */
-import { createHash, randomUUID } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { canonicalJson } from '../event-sourcing/hashing.ts';
 import { ensureSchema } from '../event-sourcing/postgres/migrations.ts';
@@ -33,6 +36,48 @@ export function commandKeyOf(request: FastifyRequest): { readonly idempotencyKey
   return { idempotencyKey: `${request.principal.subject}\u001f${key}` };
 }
 
+const SEALED_PREFIX = 'sealed:v1:';
+
+/** The deployment's idempotency secret, derived from the master key: the same in every process of a deployment. */
+export const idempotencySecretOf = (masterKey: Buffer): Buffer =>
+  Buffer.from(hkdfSync('sha256', masterKey, Buffer.alloc(0), 'http idempotency answers', 32));
+
+/** The key that seals one answer: from the client's raw key (not stored), its scope and the deployment's secret. */
+const answerKey = (secret: Buffer, tenantId: string, subject: string, rawKey: string): Buffer =>
+  Buffer.from(
+    hkdfSync(
+      'sha256',
+      Buffer.concat([secret, Buffer.from(rawKey, 'utf8')]),
+      `${tenantId}\u001f${subject}`,
+      'http-idempotency-answer',
+      32,
+    ),
+  );
+
+/** The answer (status headers and body as JSON) sealed: `sealed:v1:` + base64(iv ‖ ciphertext ‖ tag). */
+function sealAnswer(key: Buffer, answer: { headers: Record<string, string>; body: string }): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const ct = Buffer.concat([cipher.update(JSON.stringify(answer), 'utf8'), cipher.final(), cipher.getAuthTag()]);
+  return SEALED_PREFIX + Buffer.concat([iv, ct]).toString('base64');
+}
+
+function openAnswer(key: Buffer, sealed: string): { headers: Record<string, string>; body: string } | undefined {
+  if (!sealed.startsWith(SEALED_PREFIX)) return undefined;
+  try {
+    const bytes = Buffer.from(sealed.slice(SEALED_PREFIX.length), 'base64');
+    const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, 12));
+    decipher.setAuthTag(bytes.subarray(bytes.length - 16));
+    const plain = decipher.update(bytes.subarray(12, bytes.length - 16), undefined, 'utf8') + decipher.final('utf8');
+    return JSON.parse(plain) as { headers: Record<string, string>; body: string };
+  } catch {
+    return undefined;
+  }
+}
+
+/** The stored name of a key: its hash, so that the table holds nothing from which an answer's key could be made. */
+export const keyHash = (rawKey: string): string => createHash('sha256').update(rawKey, 'utf8').digest('base64url');
+
 // `owner` names the run holding the key; rows from before leases have none and count as held for two minutes.
 const SCHEMA = `
 create table if not exists http_idempotency (
@@ -49,7 +94,9 @@ create table if not exists http_idempotency (
 );
 alter table http_idempotency add column if not exists owner text;
 alter table http_idempotency add column if not exists lease_until timestamptz;
-create index if not exists http_idempotency_running on http_idempotency (owner) where state = 'in-progress'`;
+create index if not exists http_idempotency_running on http_idempotency (owner) where state = 'in-progress';
+-- Answers kept in clear before they were sealed (issue 13): gone, not left to expire.
+delete from http_idempotency where state = 'done' and (body is null or body not like '${SEALED_PREFIX}%')`;
 
 const LEASE_END = `coalesce(http_idempotency.lease_until, http_idempotency.created_at + interval '2 minutes')`;
 const KEPT_HEADERS = ['content-type', 'location', 'etag'] as const;
@@ -59,12 +106,20 @@ const MAX_RENEWING_MS = 10 * 60_000;
 export interface IdempotencyOptions {
   /** How long a running request holds its key without renewing it (default 6 s). */
   readonly leaseMs?: number;
+  /**
+   * The deployment's secret that answers are sealed with (with the client's key): derived from the master key. Without
+   * one, answers are sealed under the client's key alone.
+   */
+  readonly secret?: Buffer;
 }
 
 interface Held {
   readonly tenantId: string;
   readonly subject: string;
+  /** The key's hash, as stored. */
   readonly key: string;
+  /** What seals this request's answer. */
+  readonly answerKey: Buffer;
   /** This run's id: only the run holding the key renews or completes it. */
   readonly owner: string;
 }
@@ -82,6 +137,7 @@ export async function registerIdempotency(
 ): Promise<void> {
   await ensureSchema(sql, SCHEMA);
   const leaseMs = options.leaseMs ?? 6_000;
+  const secret = options.secret ?? Buffer.alloc(0);
   let requests = 0;
   const hashOf = (request: FastifyRequest) =>
     createHash('sha256')
@@ -127,10 +183,12 @@ export async function registerIdempotency(
         errors: [{ field: 'headers.idempotency-key', message: 'must be 1–200 characters' }],
       });
     }
+    const { tenantId, subject } = request.principal;
     const held: Held = {
-      tenantId: request.principal.tenantId,
-      subject: request.principal.subject,
-      key,
+      tenantId,
+      subject,
+      key: keyHash(key),
+      answerKey: answerKey(secret, tenantId, subject, key),
       owner: randomUUID(),
     };
     const hash = hashOf(request);
@@ -146,7 +204,7 @@ export async function registerIdempotency(
          where http_idempotency.state = 'in-progress' and http_idempotency.request_hash = excluded.request_hash
            and ${LEASE_END} < now()
        returning key`,
-      [held.tenantId, held.subject, key, hash, held.owner, leaseMs],
+      [held.tenantId, held.subject, held.key, hash, held.owner, leaseMs],
     );
     if (taken.length > 0) {
       request.idempotency = held;
@@ -158,14 +216,13 @@ export async function registerIdempotency(
       request_hash: string;
       state: string;
       status: number | null;
-      headers: Record<string, string> | null;
       body: string | null;
       lease_left: number | string | null;
     }>(
-      `select request_hash, state, status, headers, body,
+      `select request_hash, state, status, body,
               extract(epoch from ${LEASE_END} - now()) as lease_left
          from http_idempotency where tenant_id = $1 and subject = $2 and key = $3`,
-      [held.tenantId, held.subject, key],
+      [held.tenantId, held.subject, held.key],
     );
     if (!row) return; // expired between the two statements: handle as new
     if (row.request_hash !== hash) {
@@ -176,11 +233,15 @@ export async function registerIdempotency(
       reply.header('retry-after', String(Math.max(1, Math.ceil(Number(row.lease_left ?? 0)))));
       throw new HttpProblem(409, 'request-in-progress', 'a request with this Idempotency-Key is still running');
     }
-    for (const [name, value] of Object.entries(row.headers ?? {})) reply.header(name, value);
+    // The same key with the same request: the key opens the answer (it authenticates, or this was not its answer).
+    const answer = row.body === null ? undefined : openAnswer(held.answerKey, row.body);
+    if (!answer)
+      throw new HttpProblem(409, 'idempotency-key-reused', 'this Idempotency-Key was used for a different request');
+    for (const [name, value] of Object.entries(answer.headers)) reply.header(name, value);
     return reply
       .code(row.status ?? 200)
       .header('idempotent-replayed', 'true')
-      .send(row.body ?? '');
+      .send(answer.body);
   });
 
   app.addHook('onSend', async (request, reply, payload) => {
@@ -202,15 +263,11 @@ export async function registerIdempotency(
       if (value !== undefined) headers[name] = String(value);
     }
     // Only the run holding the key completes it (a run overtaken by a retry leaves the answer to that retry).
+    const body = typeof payload === 'string' ? payload : String(payload ?? '');
     await sql.query(
-      `update http_idempotency set state = 'done', status = $5, headers = $6::jsonb, body = $7
+      `update http_idempotency set state = 'done', status = $5, headers = null, body = $6
         where tenant_id = $1 and subject = $2 and key = $3 and owner = $4`,
-      [
-        ...scope,
-        reply.statusCode,
-        JSON.stringify(headers),
-        typeof payload === 'string' ? payload : String(payload ?? ''),
-      ],
+      [...scope, reply.statusCode, sealAnswer(held.answerKey, { headers, body })],
     );
     return payload;
   });

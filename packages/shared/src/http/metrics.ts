@@ -1,7 +1,15 @@
-/** Prometheus metrics: HTTP requests and their durations by route, plus the process's default metrics. */
-import type { FastifyInstance } from 'fastify';
+/**
+ * Prometheus metrics: HTTP requests and their durations by route, plus the process's default metrics. `/metrics` is
+ * not public (route names, lag and failure counts tell an attacker what runs and what struggles): it answers a
+ * scraper presenting the configured metrics token (`METRICS_TOKEN`, compared in constant time), or a caller whose
+ * bearer JWT carries the role `admin`. It is outside the rate limit (rate-limit.ts), so a scraper is never told 429.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { ProcessorRegistry } from '../event-sourcing/processor.ts';
+import { bearerTokenOf, type TokenVerifier } from './auth.ts';
+import { forbidden, HttpProblem, invalidToken, unauthorized } from './problem.ts';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -9,7 +17,32 @@ declare module 'fastify' {
   }
 }
 
-export function registerMetrics(app: FastifyInstance, registry = new Registry()): Registry {
+export interface MetricsAccess {
+  /** Verifies a bearer JWT (an admin may always read the metrics). */
+  readonly verifier: TokenVerifier;
+  /** A static bearer token for scrapers; without one, only an admin's JWT is let in. */
+  readonly token?: string | undefined;
+}
+
+// Both sides hashed first: equal lengths for timingSafeEqual, and no early exit that tells the token's length.
+const digest = (value: string) => createHash('sha256').update(value).digest();
+
+/** The `onRequest` hook guarding `/metrics`. */
+export function metricsGuard(access: MetricsAccess): (request: FastifyRequest) => Promise<void> {
+  const expected = access.token === undefined ? undefined : digest(access.token);
+  return async (request) => {
+    const presented = bearerTokenOf(request);
+    if (presented === undefined) throw unauthorized('a metrics token or an admin’s bearer token is required');
+    if (expected && timingSafeEqual(digest(presented), expected)) return;
+    const principal = await access.verifier.verify(presented).catch((error: unknown) => {
+      if (error instanceof HttpProblem) throw invalidToken('neither the metrics token nor a valid bearer token');
+      throw error;
+    });
+    if (!principal.roles.includes('admin')) throw forbidden('the metrics are for admins and the metrics scraper');
+  };
+}
+
+export function registerMetrics(app: FastifyInstance, access: MetricsAccess, registry = new Registry()): Registry {
   collectDefaultMetrics({ register: registry });
   const requests = new Counter({
     name: 'http_requests_total',
@@ -30,8 +63,11 @@ export function registerMetrics(app: FastifyInstance, registry = new Registry())
     requests.inc({ method: request.method, route, status: String(reply.statusCode) });
     duration.observe({ method: request.method, route }, reply.elapsedTime / 1_000);
   });
-  app.get('/metrics', { config: { public: true }, schema: { hide: true } }, async (_request, reply) =>
-    reply.header('content-type', registry.contentType).send(await registry.metrics()),
+  // Public to the authentication hook (a metrics token is no JWT); the route's own guard decides.
+  app.get(
+    '/metrics',
+    { config: { public: true }, schema: { hide: true }, onRequest: metricsGuard(access) },
+    async (_request, reply) => reply.header('content-type', registry.contentType).send(await registry.metrics()),
   );
   return registry;
 }

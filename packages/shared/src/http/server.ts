@@ -1,11 +1,11 @@
 /**
- * The HTTP runtime every service shares: fastify with zod validation and serialisation, problem+json errors,
- * bearer-token authentication, Idempotency-Key on POST, per-client rate limiting, body limits, Prometheus metrics,
- * health and readiness, and OpenAPI 3.1 generated from the zod schemas with a docs UI at /docs.
+ * The HTTP runtime every service shares: fastify with zod validation and serialisation, problem+json for every 4xx
+ * and 5xx (fastify's and Node's own refusals included), bearer-token authentication, Idempotency-Key on writes,
+ * per-client rate limiting (outside it: probes and metrics), strict UTF-8 JSON bodies within a limit, request ids,
+ * security headers, Prometheus metrics (for the scraper's token or an admin), health and readiness, and OpenAPI 3.1
+ * generated from the zod schemas with a docs UI at /docs. docs/security.md says what a caller meets.
  * Services register their routes as plugins on it (standalone at `/`, embedded under `/<service>`).
  */
-import { createHash } from 'node:crypto';
-import rateLimit from '@fastify/rate-limit';
 import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { context, propagation, type Span, SpanStatusCode, trace } from '@opentelemetry/api';
@@ -20,9 +20,14 @@ import type { Sql } from '../event-sourcing/postgres/sql.ts';
 import { ProcessorRegistry } from '../event-sourcing/processor.ts';
 import { SpanKind, tracer } from '../observability/tracing.ts';
 import { registerAuthentication, type TokenVerifier } from './auth.ts';
+import { answerClientError, answerFrameworkError } from './framework-errors.ts';
 import { registerIdempotency } from './idempotency.ts';
+import { registerJsonBody } from './json-body.ts';
 import { registerMetrics, registerProcessorMetrics } from './metrics.ts';
-import { problem, registerProblemHandling, sendProblem } from './problem.ts';
+import { HttpProblem, problem, registerProblemHandling, sendProblem } from './problem.ts';
+import { createRateLimit } from './rate-limit.ts';
+import { REQUEST_ID_HEADER, requestIdOf } from './request-id.ts';
+import { RAW_SECURITY_HEADERS, registerSecurityHeaders, relaxForDocs } from './security-headers.ts';
 
 export interface HttpAppOptions {
   /** The service's pino logger (see observability): personal data redacted. */
@@ -35,6 +40,13 @@ export interface HttpAppOptions {
   readonly readiness?: () => Promise<Record<string, boolean>>;
   readonly bodyLimitBytes?: number;
   readonly rateLimit?: { readonly max: number; readonly timeWindowMs: number } | false;
+  /** The bearer token a metrics scraper presents (`METRICS_TOKEN`); without one only an admin may read /metrics. */
+  readonly metricsToken?: string | undefined;
+  /**
+   * The deployment's secret that Idempotency-Key answers are sealed with, beside the client's key (idempotency.ts):
+   * derive it from the master key. Without one, answers are sealed under the client's key alone.
+   */
+  readonly idempotencySecret?: Buffer | undefined;
   /**
    * How long a processor (relay, projection, feed hub) or bus consumer may keep failing before readiness turns
    * not-ready (ms, default 30,000): long enough to ride out a broker or database restart, short enough that an
@@ -56,12 +68,27 @@ export async function createHttpApp(options: HttpAppOptions) {
   const app = Fastify({
     loggerInstance: options.logger,
     bodyLimit: options.bodyLimitBytes ?? 262_144,
-    requestIdHeader: 'x-request-id',
-    return503OnClosing: true,
+    genReqId: requestIdOf,
+    frameworkErrors: (error, request, reply) => answerFrameworkError(error, request, reply),
+    clientErrorHandler: answerClientError,
+    // Fastify's own 503 while closing is plain JSON; the onRequest hook below answers problem+json instead.
+    return503OnClosing: false,
     // Plugins start their relays, consumers and topics in onReady; on a broker that has just started, topics wait
     // for their leaders (up to 120 s). Fastify's default of 10 s would end a healthy start on a slow machine.
     pluginTimeout: 180_000,
   }).withTypeProvider<ZodTypeProvider>();
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header(REQUEST_ID_HEADER, request.id);
+    if (closing) {
+      // Before helmet's hook has run: its headers are set here.
+      reply.headers({ ...RAW_SECURITY_HEADERS, connection: 'close' });
+      throw new HttpProblem(503, 'shutting-down', 'this instance is shutting down; retry on another');
+    }
+  });
   // A server span per request, continuing the caller's trace (traceparent); everything after runs inside it.
   app.addHook('onRequest', (request, _reply, done) => {
     const parent = propagation.extract(context.active(), request.headers);
@@ -92,6 +119,17 @@ export async function createHttpApp(options: HttpAppOptions) {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   registerProblemHandling(app);
+  registerJsonBody(app);
+
+  // The docs UI's own routes are public, and may run its scripts (security-headers.ts). Added before helmet: its
+  // onRoute hook reads the policy this one sets.
+  app.addHook('onRoute', (route) => {
+    if (route.url === '/docs' || route.url.startsWith('/docs/')) {
+      route.config = { ...(route.config ?? {}), public: true };
+      relaxForDocs(route);
+    }
+  });
+  await registerSecurityHeaders(app);
 
   await app.register(swagger, {
     openapi: {
@@ -106,35 +144,25 @@ export async function createHttpApp(options: HttpAppOptions) {
     },
     transform: jsonSchemaTransform,
   });
-  // The docs UI's own routes are public.
-  app.addHook('onRoute', (route) => {
-    if (route.url.startsWith('/docs')) route.config = { ...(route.config ?? {}), public: true };
-  });
-  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true } });
+  // No validator badge: it would send the document's address to validator.swagger.io (and the CSP refuses it).
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true, validatorUrl: null } });
 
-  if (options.rateLimit !== false) {
-    await app.register(rateLimit, {
-      max: options.rateLimit?.max ?? 600,
-      timeWindow: options.rateLimit?.timeWindowMs ?? 60_000,
-      // Per client: the bearer token's holder where there is one, else the address.
-      keyGenerator: (request) => {
-        const auth = request.headers.authorization;
-        return auth ? createHash('sha256').update(auth).digest('hex').slice(0, 32) : request.ip;
-      },
-      errorResponseBuilder: (_request, context) => ({
-        ...problem(429, 'rate-limited', `too many requests; retry in ${Math.ceil(context.ttl / 1_000)} s`),
-        statusCode: 429,
-      }),
-    });
-  }
+  const limit =
+    options.rateLimit === false
+      ? undefined
+      : await createRateLimit(app, {
+          max: options.rateLimit?.max ?? 600,
+          timeWindowMs: options.rateLimit?.timeWindowMs ?? 60_000,
+        });
 
-  registerMetrics(app);
+  registerMetrics(app, { verifier: options.verifier, token: options.metricsToken });
   const processors = new ProcessorRegistry();
   app.decorate('processors', processors);
   registerProcessorMetrics(app.metrics, processors);
   const graceMs = options.processorGraceMs ?? 30_000;
-  registerAuthentication(app, options.verifier);
-  await registerIdempotency(app, options.sql);
+  // Verify, count against the limit, then refuse (auth.ts): refused tokens are limited too.
+  registerAuthentication(app, options.verifier, limit);
+  await registerIdempotency(app, options.sql, options.idempotencySecret ? { secret: options.idempotencySecret } : {});
 
   app.get('/healthz', { config: { public: true }, schema: { hide: true } }, async () => ({ status: 'ok' as const }));
   app.get('/readyz', { config: { public: true }, schema: { hide: true } }, async (request, reply) => {

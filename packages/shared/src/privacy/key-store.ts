@@ -38,6 +38,8 @@ export interface KeyStore {
   findKeys?(subjects: readonly SubjectRef[]): Promise<Map<string, Buffer | undefined>>;
   /** Deletes the key: every value sealed for the subject becomes unreadable, for good. */
   erase(tenantId: string, subjectId: string): Promise<void>;
+  /** Drops the subject's key from this instance's cache (another process erased it). */
+  evict?(tenantId: string, subjectId: string): void;
 }
 
 const SCHEMA = `
@@ -259,6 +261,11 @@ export class PostgresKeyStore implements KeyStore {
       found.set(id, key);
     }
     return found;
+  }
+
+  evict(tenantId: string, subjectId: string): void {
+    this.#erasures++;
+    this.#cache.delete(subjectKey(tenantId, subjectId));
   }
 
   async erase(tenantId: string, subjectId: string): Promise<void> {

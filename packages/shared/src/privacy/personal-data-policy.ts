@@ -8,6 +8,11 @@
 export interface PersonalFieldRule {
   /** Path to the data subject's id: in `data` (relative to each element with `each`), or `metadata.<key>`. */
   readonly subject: string;
+  /**
+   * Where the subject's id is absent (events written before they named it): the path of the id that stands in for
+   * it (e.g. the case id). Sealed all the same — never left in clear for want of a subject.
+   */
+  readonly fallbackSubject?: string;
   /** Paths of the fields to seal, relative to `data` (or to each element of `each`). */
   readonly fields: readonly string[];
   /** An array in `data` whose elements are each about their own subject (e.g. a group request's residents). */

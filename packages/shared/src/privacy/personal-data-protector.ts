@@ -41,9 +41,10 @@ function elementsOf(data: Json, rule: PersonalFieldRule): readonly unknown[] {
 }
 
 function subjectOf(event: EventToAppend, rule: PersonalFieldRule, element: unknown): unknown {
-  return rule.subject.startsWith('metadata.')
-    ? getPath(event.metadata, rule.subject.slice(9))
-    : getPath(element, rule.subject);
+  const at = (path: string) =>
+    path.startsWith('metadata.') ? getPath(event.metadata, path.slice(9)) : getPath(element, path);
+  const subject = at(rule.subject);
+  return subject === undefined && rule.fallbackSubject !== undefined ? at(rule.fallbackSubject) : subject;
 }
 
 /** `target` with each of `fields` (paths below it) sealed for the subject, bound to its place in the event. */

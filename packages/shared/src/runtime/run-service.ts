@@ -14,6 +14,7 @@ import { z } from 'zod';
 import { ConfigError, env, parseConfig } from '../config/index.ts';
 import { pgSql } from '../event-sourcing/postgres/sql.ts';
 import { LocalKeys, oidcVerifier } from '../http/auth.ts';
+import { idempotencySecretOf } from '../http/idempotency.ts';
 import { guardProcess, onShutdown } from '../http/process-guard.ts';
 import { createHttpApp } from '../http/server.ts';
 import { KafkaEventBus } from '../messaging/kafka-event-bus.ts';
@@ -54,6 +55,8 @@ export const serviceEnvSchema = (defaultPort: number, { usesBus = true }: { read
       /** AUTH_MODE=local: the directory holding the signing key (as `pnpm run token` uses with DATA_DIR). */
       AUTH_LOCAL_KEY_DIR: z.string().min(1).optional(),
       RATE_LIMIT_PER_MINUTE: z.coerce.number().int().min(1).default(600),
+      /** The bearer token the metrics scraper presents on /metrics; without it, only an admin's JWT reads them. */
+      METRICS_TOKEN: z.string().min(32, 'at least 32 characters (openssl rand -base64 32)').optional(),
       /** How long a relay, projection, feed hub or consumer may keep failing before /readyz answers 503 (ms). */
       READINESS_GRACE_MS: z.coerce.number().int().min(0).default(30_000),
     })
@@ -119,6 +122,8 @@ export async function runService(definition: AnyServiceDefinition): Promise<void
     sql,
     openapi: { title: definition.title, version: '0.1.0' },
     rateLimit: { max: config.RATE_LIMIT_PER_MINUTE, timeWindowMs: 60_000 },
+    metricsToken: config.METRICS_TOKEN,
+    idempotencySecret: idempotencySecretOf(masterKey),
     processorGraceMs: config.READINESS_GRACE_MS,
     readiness: async () => ({
       eventStore: await store.headPosition().then(

@@ -8,9 +8,11 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { PostgresCheckpointStore } from '../event-sourcing/postgres/postgres-event-store.ts';
 import type { Sql } from '../event-sourcing/postgres/sql.ts';
+import type { Processor } from '../event-sourcing/processor.ts';
 import type { BoundProjection } from '../event-sourcing/projection.ts';
 import type { CheckpointStore, EventStore } from '../event-sourcing/types.ts';
 import type { EventBus } from '../messaging/types.ts';
+import { followErasures } from '../privacy/erasure-follower.ts';
 import type { KeyStore } from '../privacy/key-store.ts';
 
 /** What every composition root has, whatever runs where. */
@@ -92,12 +94,46 @@ export function servicePlugin<Deps>(
   bus?: EventBus,
   adjust: (deps: Deps) => Deps = (deps) => deps,
 ): FastifyPluginAsync {
-  if (!definition.usesBus) return definition.plugin(adjust(definition.deps(parts)));
+  if (!definition.usesBus)
+    return withErasures(definition.name, parts, definition.plugin(adjust(definition.deps(parts))));
   if (!bus) throw new Error(`the ${definition.name} service exchanges integration events: it needs a bus`);
   const plugin = definition.plugin(adjust(definition.deps({ ...parts, bus })));
   const topics = [...new Set([...definition.topics.publishes, ...definition.topics.consumes])];
-  return async (app) => {
+  return withErasures(definition.name, parts, async (app) => {
     if (topics.length > 0) app.addHook('onReady', async () => bus.ensureTopics(topics.map((topic) => ({ topic }))));
+    await app.register(plugin);
+  });
+}
+
+const followedKeyStores = new WeakSet<KeyStore>();
+
+/**
+ * The plugin with its process forgetting erased subjects' keys at once: every service keeps keys in memory for a
+ * while (key-store.ts), and an erasure by another process would otherwise be seen only when that cache runs out.
+ */
+function withErasures(name: string, parts: SystemParts, plugin: FastifyPluginAsync): FastifyPluginAsync {
+  const { keyStore } = parts;
+  // One follower per key store: the embedded system's services share theirs.
+  if (!keyStore.evict || followedKeyStores.has(keyStore)) return plugin;
+  followedKeyStores.add(keyStore);
+  return async (app) => {
+    let follower: Processor | undefined;
+    app.addHook('onReady', async () => {
+      follower = followErasures(
+        parts.store,
+        {
+          name: `${name}:key-cache`,
+          resume: 'head',
+          registry: app.hasDecorator('processors') ? app.processors : undefined,
+          log: app.log,
+        },
+        (erasure) => keyStore.evict?.(erasure.tenantId, erasure.subjectId),
+      );
+    });
+    app.addHook('onClose', async () => {
+      await follower?.stop();
+      followedKeyStores.delete(keyStore);
+    });
     await app.register(plugin);
   };
 }

@@ -12,6 +12,7 @@ import { PGlite } from '@electric-sql/pglite';
 import { PostgresEventStore, type PostgresEventStoreOptions } from '../event-sourcing/postgres/postgres-event-store.ts';
 import { pgliteSql, type Sql } from '../event-sourcing/postgres/sql.ts';
 import { LocalKeys, type Role } from '../http/auth.ts';
+import { idempotencySecretOf } from '../http/idempotency.ts';
 import { createHttpApp, type HttpApp, type HttpAppOptions } from '../http/server.ts';
 import { PostgresEventBus } from '../messaging/postgres-event-bus.ts';
 import type { EventBus } from '../messaging/types.ts';
@@ -80,6 +81,7 @@ export async function buildTestApp<Deps>(
     verifier: tokens,
     sql,
     openapi: { title: definition.title, version: 'test' },
+    idempotencySecret: idempotencySecretOf(masterKey),
     ...options.http,
   });
   const parts = systemParts({ store, sql, keyStore, masterKey });

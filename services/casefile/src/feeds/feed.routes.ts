@@ -4,12 +4,12 @@
  * one, the feed starts at the live head.
  */
 import { HttpProblem, principalOf, requireRole } from '@buergerkoffer/shared/http';
-import { PersonalDataProtector } from '@buergerkoffer/shared/privacy';
+import { type AccessLog, NOTHING, PersonalDataProtector } from '@buergerkoffer/shared/privacy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { CasefileDeps } from '../deps.ts';
-import { admitCaseRead, fieldError, HISTORY_READERS } from '../history/case-access.ts';
+import { admitCaseRead, fieldError, HISTORY_READERS, purposeQuery } from '../history/case-access.ts';
 import { namesCase, toEntry } from '../history/history.ts';
 import { categoriesOf, SERVICES, serviceOf } from '../history/services.ts';
 import type { FeedHub } from './feed-hub.ts';
@@ -49,7 +49,7 @@ function admitFeed(hub: FeedHub, subject: string, reply: FastifyReply): () => vo
 }
 
 export const feedRoutes =
-  (deps: CasefileDeps, hub: FeedHub): FastifyPluginAsyncZod =>
+  (deps: CasefileDeps & { readonly accessLog: AccessLog }, hub: FeedHub): FastifyPluginAsyncZod =>
   async (app) => {
     const protector = new PersonalDataProtector(deps.keyStore, {});
 
@@ -61,10 +61,7 @@ export const feedRoutes =
           tags: ['feeds'],
           summary: "The case's events as Server-Sent Events (id = global position; resume with Last-Event-ID)",
           params: z.object({ caseId: z.uuid() }),
-          querystring: z.strictObject({
-            purpose: z.string().trim().min(3).max(500).optional(),
-            lastEventId: position.optional(),
-          }),
+          querystring: z.strictObject({ ...purposeQuery, lastEventId: position.optional() }),
         },
       },
       async (request, reply) => {
@@ -72,13 +69,13 @@ export const feedRoutes =
         const from = startOf(request, request.query.lastEventId, hub.position);
         const release = admitFeed(hub, principalOf(request).subject, reply);
         // Like every read of a case, following it is recorded first (staff may state a purpose; auditors must).
-        const { principal, allowed } = await admitCaseRead(
+        const { principal, disclosure } = await admitCaseRead(
           deps,
           request,
+          undefined,
           caseId,
           'feed',
-          { from },
-          request.query.purpose,
+          request.query,
         ).catch((error: unknown) => {
           release();
           throw error;
@@ -92,7 +89,7 @@ export const feedRoutes =
             matches: (event) => namesCase(event.metadata, caseId),
             readAfter: (after, limit) =>
               deps.store.readCase(principal.tenantId, caseId, { afterPosition: after, limit }),
-            render: async (event) => JSON.stringify(await toEntry(protector, event, allowed)),
+            render: async (event) => JSON.stringify(await toEntry(protector, event, disclosure)),
           },
           from,
           release,
@@ -120,9 +117,9 @@ export const feedRoutes =
         const from = startOf(request, request.query.lastEventId, hub.position);
         const release = admitFeed(hub, principal.subject, reply);
         // The tenant-wide feed follows every case at once, so no case's access log could record what it shows:
-        // it shows no personal data to anyone (sealed fields "[withheld]"). Personal data is read case by case,
-        // from a case's history or feed, where each read is recorded.
-        const allowed: ReadonlySet<string> = new Set();
+        // it shows no personal data to anyone (sealed fields and the clear ones the disclosure policy names — access
+        // purposes, institution names — "[withheld]"). Personal data is read case by case, from a case's history or
+        // feed, where each read is recorded.
         const typeSet = types ? new Set(types) : undefined;
         const serviceSet = services ? new Set<string>(services) : undefined;
         // Read back from the store, the tenant's own events only (the store filters them, not this process).
@@ -139,7 +136,7 @@ export const feedRoutes =
             matches: (event) =>
               (!typeSet || typeSet.has(event.type)) && (!serviceSet || serviceSet.has(serviceOf(event.stream))),
             readAfter: (after, limit) => deps.store.readAll({ afterPosition: after, limit, filter }),
-            render: async (event) => JSON.stringify(await toEntry(protector, event, allowed)),
+            render: async (event) => JSON.stringify(await toEntry(protector, event, NOTHING)),
           },
           from,
           release,

@@ -7,7 +7,7 @@
  */
 import { type AuditEvent, auditEvent } from '@buergerkoffer/shared/contracts';
 import { EventDecodingError, eventCodec, type StoredEvent } from '@buergerkoffer/shared/event-sourcing';
-import { CASE_RECORD_ACCESSED } from './access-log.ts';
+import { CASE_RECORD_ACCESSED } from '@buergerkoffer/shared/privacy';
 import { serviceOf } from './services.ts';
 
 export type CaseStatus =
@@ -42,7 +42,10 @@ export interface CaseState {
     readonly status: 'none' | 'awaiting-decision' | 'evidence-requested' | 'approved' | 'rejected' | 'closed';
     readonly precheckOutcome: string | null;
     readonly ruleSetVersion: number | null;
-    readonly rules: readonly { readonly rule: string; readonly passed: boolean; readonly detail: string }[];
+    /** Each rule's result, or a marker ("[withheld]", "[erased]") where the caller may not see them. */
+    readonly rules:
+      | readonly { readonly rule: string; readonly passed: boolean | string; readonly detail: string }[]
+      | string;
     readonly checkedAt: string | null;
   };
   readonly decisions: readonly Decision[];
@@ -166,7 +169,10 @@ export function evolveCase(state: CaseState, event: StoredEvent): CaseState {
             status: base.eligibility.status === 'none' ? 'awaiting-decision' : base.eligibility.status,
             precheckOutcome: precheck.outcome,
             ruleSetVersion: precheck.ruleSetVersion,
-            rules: precheck.rules.map(({ rule, passed, detail }) => ({ rule, passed, detail })),
+            rules:
+              typeof precheck.rules === 'string'
+                ? precheck.rules
+                : precheck.rules.map(({ rule, passed, detail }) => ({ rule, passed, detail })),
             checkedAt,
           },
         };

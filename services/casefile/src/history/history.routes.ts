@@ -2,34 +2,31 @@
  * The auditors' and staff's view of a case: its history (paginated JSON, or the printable export), its state at any
  * point (time travel), and the integrity check. Every read of case data is recorded in the case's access log first.
  */
-import { notFound, principalOf, requireRole } from '@buergerkoffer/shared/http';
-import { PersonalDataProtector } from '@buergerkoffer/shared/privacy';
+import { notFound, principalOf, requireRole, strictDate, strictInstant } from '@buergerkoffer/shared/http';
+import { type AccessLog, disclose, PersonalDataProtector } from '@buergerkoffer/shared/privacy';
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { CasefileDeps } from '../deps.ts';
-import { admitCaseRead, fieldError, HISTORY_READERS, readingRole } from './case-access.ts';
+import { admitCaseRead, fieldError, HISTORY_READERS, purposeQuery, readingRole } from './case-access.ts';
 import { type AsOf, caseStateAt } from './case-state.ts';
-import { maySee, WITHHELD } from './disclosure.ts';
 import { caseExists, decodeCursor, readHistoryPage, readWholeCase, toEntry } from './history.ts';
 import { renderHistoryHtml } from './history-export.ts';
 import { verifyCase } from './verify.ts';
 
 const params = z.object({ caseId: z.uuid() });
-const purpose = z.string().trim().min(3).max(500).optional();
 /** Positions are whole numbers; times ISO 8601 with a zone (or a date, meaning its start in UTC). */
 const asOfParam = z
   .string()
   .trim()
   .refine(
     (value) =>
-      /^\d{1,16}$/.test(value) ||
-      (/^\d{4}-\d{2}-\d{2}(T.*(Z|[+-]\d{2}:?\d{2}))?$/.test(value) && !Number.isNaN(Date.parse(value))),
+      /^\d{1,16}$/.test(value) || strictInstant.safeParse(value).success || strictDate.safeParse(value).success,
     'expected an ISO 8601 time with a zone (2026-11-25T10:00:00Z) or a global position (a whole number)',
   );
 
 export const historyRoutes =
-  (deps: CasefileDeps): FastifyPluginAsyncZod =>
+  (deps: CasefileDeps & { readonly accessLog: AccessLog }): FastifyPluginAsyncZod =>
   async (app) => {
     // Opening needs no policy: sealed values name their subject; disclosure decides what is opened.
     const protector = new PersonalDataProtector(deps.keyStore, {});
@@ -46,7 +43,7 @@ export const historyRoutes =
             'Every event any service stored about the case, in global order (JSON pages, or ?format=html to file)',
           params,
           querystring: z.strictObject({
-            purpose,
+            ...purposeQuery,
             format: z.enum(['json', 'html']).default('json'),
             limit: z.coerce.number().int().min(1).max(1_000).default(100),
             after: z.string().max(64).optional(),
@@ -59,26 +56,19 @@ export const historyRoutes =
         const afterPosition = after === undefined ? 0 : decodeCursor(after);
         if (afterPosition === undefined) throw fieldError('querystring.after', 'not a cursor this service issued');
         const resource = format === 'html' ? 'export' : 'history';
-        const { principal, allowed } = await admitCaseRead(
-          deps,
-          request,
-          caseId,
-          resource,
-          { format, limit: format === 'html' ? undefined : limit, after },
-          request.query.purpose,
-        );
+        const { principal, disclosure } = await admitCaseRead(deps, request, reply, caseId, resource, request.query);
         private_(reply);
         if (format === 'json') {
           return readHistoryPage(
             deps.store,
             protector,
             { tenantId: principal.tenantId, caseId, afterPosition, limit },
-            allowed,
+            disclosure,
           );
         }
         const entries = [];
         for await (const event of readWholeCase(deps.store, principal.tenantId, caseId)) {
-          entries.push(await toEntry(protector, event, allowed));
+          entries.push(await toEntry(protector, event, disclosure));
         }
         const html = renderHistoryHtml(
           {
@@ -86,7 +76,7 @@ export const historyRoutes =
             tenantId: principal.tenantId,
             generatedAt: deps.now(),
             generatedBy: { id: principal.subject, role: readingRole(principal) },
-            purpose: request.query.purpose ?? null,
+            purpose: [disclosure.purpose, request.query.reference].filter(Boolean).join(' · '),
             verification: await verifyCase(deps.store, principal.tenantId, caseId),
           },
           entries,
@@ -107,7 +97,7 @@ export const historyRoutes =
           tags: ['history'],
           summary: 'The case as it stood at a time or global position, folded from its history',
           params,
-          querystring: z.strictObject({ purpose, at: asOfParam.optional() }),
+          querystring: z.strictObject({ ...purposeQuery, at: asOfParam.optional() }),
         },
       },
       async (request, reply) => {
@@ -115,26 +105,16 @@ export const historyRoutes =
         const { at } = request.query;
         const asOf: AsOf | undefined =
           at === undefined ? undefined : /^\d+$/.test(at) ? { position: Number(at) } : { time: new Date(at) };
-        const { principal, allowed } = await admitCaseRead(
-          deps,
-          request,
-          caseId,
-          'state',
-          { at },
-          request.query.purpose,
-        );
-        const folded = await caseStateAt(caseId, readWholeCase(deps.store, principal.tenantId, caseId), asOf);
-        if (!folded) throw notFound(`case ${caseId} has no events at or before ${at}`);
-        // The rule details name care level and marks: health data, for those who may see it (disclosure.ts).
-        const state = maySee(allowed, 'mobility')
-          ? folded
-          : {
-              ...folded,
-              eligibility: {
-                ...folded.eligibility,
-                rules: folded.eligibility.rules.map((rule) => ({ ...rule, detail: WITHHELD })),
-              },
-            };
+        const { principal, disclosure } = await admitCaseRead(deps, request, reply, caseId, 'state', request.query);
+        // Folded from the events as the caller may see them: reasons, rule results and the outcome — health data,
+        // or text that may describe it — read "[withheld]" for those who may not see them, as in the history.
+        async function* disclosed() {
+          for await (const event of readWholeCase(deps.store, principal.tenantId, caseId)) {
+            yield { ...event, data: await disclose(protector, event, disclosure) };
+          }
+        }
+        const state = await caseStateAt(caseId, disclosed(), asOf);
+        if (!state) throw notFound(`case ${caseId} has no events at or before ${at}`);
         private_(reply);
         return {
           ...state,

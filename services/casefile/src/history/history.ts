@@ -3,8 +3,7 @@
  * through the store's case index (cost ∝ the case's own events), shown with the personal data the caller may see.
  */
 import type { EventMetadata, EventStore, Json, StoredEvent } from '@buergerkoffer/shared/event-sourcing';
-import type { PersonalDataProtector } from '@buergerkoffer/shared/privacy';
-import { disclose } from './disclosure.ts';
+import { type Disclosure, disclose, type PersonalDataProtector } from '@buergerkoffer/shared/privacy';
 import { serviceOf } from './services.ts';
 
 export interface HistoryEntry {
@@ -37,7 +36,7 @@ export function decodeCursor(cursor: string): number | undefined {
 export async function toEntry(
   protector: PersonalDataProtector,
   event: StoredEvent,
-  allowed: 'all' | ReadonlySet<string>,
+  disclosure: Disclosure,
 ): Promise<HistoryEntry> {
   const { actor, correlationId, causationId } = event.metadata;
   return {
@@ -51,7 +50,7 @@ export async function toEntry(
     actor: actor ? { id: actor.id, role: actor.role } : null,
     correlationId: correlationId ?? null,
     causationId: causationId ?? null,
-    data: await disclose(protector, event, allowed),
+    data: await disclose(protector, event, disclosure),
   };
 }
 
@@ -60,7 +59,7 @@ export async function readHistoryPage(
   store: EventStore,
   protector: PersonalDataProtector,
   request: { tenantId: string; caseId: string; afterPosition: number; limit: number },
-  allowed: 'all' | ReadonlySet<string>,
+  disclosure: Disclosure,
 ): Promise<HistoryPage> {
   // One more than asked: whether a next page exists, without an extra round trip.
   const events = await store.readCase(request.tenantId, request.caseId, {
@@ -71,7 +70,7 @@ export async function readHistoryPage(
   const last = page.at(-1);
   return {
     caseId: request.caseId,
-    events: await Promise.all(page.map((event) => toEntry(protector, event, allowed))),
+    events: await Promise.all(page.map((event) => toEntry(protector, event, disclosure))),
     next: events.length > request.limit && last ? encodeCursor(last.position) : null,
   };
 }

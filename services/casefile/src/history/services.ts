@@ -3,8 +3,7 @@
  * events from the store; it knows their stream categories, never their code.
  */
 import { categoryOf } from '@buergerkoffer/shared/event-sourcing';
-
-export const ACCESS_LOG_CATEGORY = 'caseAccess';
+import { ACCESS_LOG_CATEGORY } from '@buergerkoffer/shared/privacy';
 
 const SERVICE_OF_CATEGORY: Readonly<Record<string, string>> = {
   intakeCase: 'intake',
@@ -18,6 +17,7 @@ const SERVICE_OF_CATEGORY: Readonly<Record<string, string>> = {
   fieldVisit: 'fieldkit',
   kitSync: 'fieldkit',
   [ACCESS_LOG_CATEGORY]: 'casefile',
+  privacySubject: 'casefile',
 };
 
 export const SERVICES = ['intake', 'eligibility', 'scheduling', 'fieldkit', 'casefile'] as const;

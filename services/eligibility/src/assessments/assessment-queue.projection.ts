@@ -1,4 +1,7 @@
-/** The officers' work queue (GET /assessments?status=…): assessments by status, oldest first. No personal data. */
+/**
+ * The officers' work queue (GET /assessments?status=…): assessments by status, oldest first. No personal data — not
+ * the pre-check's outcome either, which reveals health data (it is on the assessment, for those who may see it).
+ */
 import {
   type BoundProjection,
   type EventStore,
@@ -13,10 +16,11 @@ create table if not exists eligibility_assessments (
   case_id     text primary key,
   tenant_id   text not null,
   status      text not null,
-  outcome     text not null,
   checked_at  timestamptz not null,
   revision    bigint not null
 );
+-- The pre-check's outcome reveals health data (issue 13): sealed in the events, and no longer kept here in clear.
+alter table eligibility_assessments drop column if exists outcome;
 create index if not exists eligibility_assessments_queue on eligibility_assessments (tenant_id, status, checked_at);`;
 
 /** The status each decision leaves the assessment in (the pre-check is the row's first event). */
@@ -32,7 +36,6 @@ interface AssessmentRow {
   readonly case_id: string;
   readonly tenant_id: string;
   readonly status: string;
-  readonly outcome: string;
   readonly checked_at: string;
   readonly revision: number;
 }
@@ -49,7 +52,7 @@ export function assessmentQueueProjection(deps: { store: EventStore; sql: Sql })
     table: {
       name: 'eligibility_assessments',
       key: 'case_id',
-      columns: ['case_id', 'tenant_id', 'status', 'outcome', 'checked_at', 'revision'],
+      columns: ['case_id', 'tenant_id', 'status', 'checked_at', 'revision'],
     },
     filter: { streamCategories: ['eligibility'] },
     // Every event of the assessment names its case; `apply` decodes the event (and refuses one that does not match).
@@ -58,14 +61,12 @@ export function assessmentQueueProjection(deps: { store: EventStore; sql: Sql })
       const event = decode(stored);
       if (event === undefined) return row;
       if (event.type === 'AssessmentPrechecked') {
-        const { outcome } = event.data.precheck;
-        // A re-check updates the outcome; the status and the place in the queue stay.
-        if (row) return row.revision < stored.revision ? { ...row, outcome, revision: stored.revision } : row;
+        // A re-check changes nothing the queue shows: the status and the place in the queue stay.
+        if (row) return row.revision < stored.revision ? { ...row, revision: stored.revision } : row;
         return {
           case_id: event.data.caseId,
           tenant_id: stored.metadata.tenantId,
           status: 'awaiting-decision',
-          outcome,
           checked_at: event.data.checkedAt,
           revision: stored.revision,
         };
@@ -82,7 +83,7 @@ export async function assessmentQueue(
   tenantId: string,
   query: { status: string; page: number; pageSize: number },
 ): Promise<{
-  items: { caseId: string; status: string; precheck: string; checkedAt: string }[];
+  items: { caseId: string; status: string; checkedAt: string }[];
   total: number;
   page: number;
   pageSize: number;
@@ -91,8 +92,8 @@ export async function assessmentQueue(
     'select count(*) as total from eligibility_assessments where tenant_id = $1 and status = $2',
     [tenantId, query.status],
   );
-  const rows = await sql.query<{ case_id: string; status: string; outcome: string; checked_at: Date }>(
-    `select case_id, status, outcome, checked_at from eligibility_assessments where tenant_id = $1 and status = $2
+  const rows = await sql.query<{ case_id: string; status: string; checked_at: Date }>(
+    `select case_id, status, checked_at from eligibility_assessments where tenant_id = $1 and status = $2
       order by checked_at, case_id limit $3 offset $4`,
     [tenantId, query.status, query.pageSize, (query.page - 1) * query.pageSize],
   );
@@ -100,7 +101,6 @@ export async function assessmentQueue(
     items: rows.map((r) => ({
       caseId: r.case_id,
       status: r.status,
-      precheck: r.outcome,
       checkedAt: new Date(r.checked_at).toISOString(),
     })),
     total: Number(count?.total ?? 0),

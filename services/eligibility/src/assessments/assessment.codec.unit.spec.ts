@@ -50,13 +50,17 @@ describe("the assessment's codec", () => {
     assessmentDecider.initialState(),
   );
 
-  it('decodes what its decider writes, opened, and as stored with the mobility claims sealed', () => {
+  it('decodes what its decider writes, opened, and as stored with claims, outcome and rules sealed', () => {
     expect(Object.values(audited).every(Boolean)).toBe(true);
     if (prechecked?.type !== 'AssessmentPrechecked') throw new Error('no pre-check');
     expect(assessmentCodec.decode(stored(prechecked))).toEqual(prechecked);
     const asStored = {
       ...prechecked,
-      data: { ...prechecked.data, input: { ...prechecked.data.input, mobility: sealed } },
+      data: {
+        ...prechecked.data,
+        input: { ...prechecked.data.input, mobility: sealed },
+        precheck: { ...prechecked.data.precheck, outcome: sealed, rules: sealed },
+      },
     };
     expect(assessmentCodec.sealed.decode(stored(asStored))).toEqual(asStored);
   });

@@ -161,14 +161,29 @@ export const assessmentDecider: Decider<AssessmentCommand, AssessmentEvent, Asse
       case 'CloseAssessment':
         if (state.status === 'closed') return [];
         return [
-          { type: 'AssessmentClosed', data: { caseId: command.caseId, reason: command.reason, closedAt: command.now } },
+          {
+            type: 'AssessmentClosed',
+            data: {
+              caseId: command.caseId,
+              reason: command.reason,
+              closedAt: command.now,
+              ...(state.status !== 'none' && state.applicantSubjectId
+                ? { applicantSubjectId: state.applicantSubjectId }
+                : {}),
+            },
+          },
         ];
       case 'DecideNecessity': {
         // The table let it through: an assessment awaiting a decision, asking for evidence, or rejected once.
         if (state.status === 'none' || state.status === 'closed' || state.status === 'approved')
           throw assessmentTransitions.refusal(state, command);
         const reason = command.reason?.trim() || undefined;
-        const by = { decidedBy: command.decidedBy, decidedAt: command.now };
+        // Whom the decision is about: its reasons are sealed with the applicant's key (assessment.privacy.ts).
+        const by = {
+          decidedBy: command.decidedBy,
+          decidedAt: command.now,
+          ...(state.applicantSubjectId ? { applicantSubjectId: state.applicantSubjectId } : {}),
+        };
         const reopen: AssessmentEvent[] = [];
         if (state.status === 'rejected') {
           if (!reason) throw new ReasonRequired('reopening a rejected case needs a reason');

@@ -12,7 +12,13 @@ export const precheckResult = z.object({
   ruleSetVersion: z.number().int().min(0),
   rules: z.array(ruleResult),
 });
-const by = z.object({ decidedBy: z.string(), decidedAt: z.iso.datetime() });
+/** Who decided, when — and about whom: the applicant, whose key seals the decision's reasons (assessment.privacy.ts).
+ *  Optional: assessments begun before the pre-check carried the applicant have none (their case id stands in). */
+const by = z.object({
+  decidedBy: z.string(),
+  decidedAt: z.iso.datetime(),
+  applicantSubjectId: z.string().optional(),
+});
 
 /** The applicant's mobility claims as intake took them (health data). */
 export const mobilityClaims = z.object({
@@ -65,7 +71,12 @@ export const assessmentReopened = z.object({
 });
 export const assessmentClosed = z.object({
   type: z.literal('AssessmentClosed'),
-  data: z.object({ caseId: z.string(), reason: z.string(), closedAt: z.iso.datetime() }),
+  data: z.object({
+    caseId: z.string(),
+    reason: z.string(),
+    closedAt: z.iso.datetime(),
+    applicantSubjectId: z.string().optional(),
+  }),
 });
 
 export const assessmentEvent = z.discriminatedUnion('type', [

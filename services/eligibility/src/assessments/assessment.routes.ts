@@ -1,4 +1,5 @@
 /** The officers' side: the work queue, one assessment, and the necessity decision (If-Match). */
+import { freeText } from '@buergerkoffer/shared/contracts';
 import { handleCommand, loadStream } from '@buergerkoffer/shared/event-sourcing';
 import {
   commandKeyOf,
@@ -9,6 +10,7 @@ import {
   type Role,
   requireRole,
 } from '@buergerkoffer/shared/http';
+import { accessLog, admitPersonalRead, purposeQuery, withhold } from '@buergerkoffer/shared/privacy';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -25,6 +27,14 @@ import { decodeAssessmentEvent } from './integration/on-case-event.consumer.ts';
 const READERS: readonly Role[] = ['eligibility-officer', 'scheduler', 'auditor', 'admin', 'intake-agent'];
 const params = z.object({ caseId: z.uuid() });
 
+/** The view's personal paths and their kinds (shared/privacy/disclosure-policy.ts): withheld unless disclosed. */
+const PERSONAL_VIEW_PATHS = {
+  'precheck.outcome': 'health',
+  'precheck.rules': 'health',
+  'decision.reason': 'case-notes',
+  'decision.override': 'case-notes',
+} as const;
+
 const view = (state: AssessmentState) => {
   if (state.status === 'none') throw notFound();
   return {
@@ -40,6 +50,7 @@ const view = (state: AssessmentState) => {
 export const assessmentRoutes =
   (deps: EligibilityDeps): FastifyPluginAsyncZod =>
   async (app) => {
+    const reads = accessLog(deps.store, deps.now);
     /** The caller's tenant's assessment of the case, or 404 (another tenant's answers as absent). One read. */
     const load = async (request: FastifyRequest, caseId: string) => {
       const loaded = await loadStream(
@@ -72,10 +83,20 @@ export const assessmentRoutes =
 
     app.get(
       '/assessments/:caseId',
-      { onRequest: requireRole(...READERS), schema: { tags: ['assessments'], params } },
+      {
+        onRequest: requireRole(...READERS),
+        schema: { tags: ['assessments'], params, querystring: z.strictObject(purposeQuery) },
+      },
       async (request, reply) => {
-        const { state, revision } = await load(request, request.params.caseId);
-        return reply.header('etag', etag(revision)).send(view(state));
+        const { caseId } = request.params;
+        const { state, revision } = await load(request, caseId);
+        // The pre-check's outcome and rules and the officers' reasons: for those whose work needs them, recorded.
+        const { disclosure } = await admitPersonalRead(reads, request, reply, {
+          caseId,
+          resource: 'assessment',
+          query: request.query,
+        });
+        return reply.header('etag', etag(revision)).send(withhold(view(state), disclosure, PERSONAL_VIEW_PATHS));
       },
     );
 
@@ -88,8 +109,8 @@ export const assessmentRoutes =
           params,
           body: z.strictObject({
             outcome: z.enum(['approve', 'reject', 'request-evidence']),
-            reason: z.string().trim().min(1).max(2_000).optional(),
-            override: z.string().trim().min(1).max(2_000).optional(),
+            reason: freeText(2_000).optional(),
+            override: freeText(2_000).optional(),
           }),
         },
       },

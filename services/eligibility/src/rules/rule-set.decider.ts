@@ -27,6 +27,26 @@ export class EffectiveDateInThePast extends DomainError {
   readonly kind = 'validation' as const;
 }
 
+/** A version whose effective date lies beyond latestEffectiveDate. */
+export class EffectiveDateTooFarAhead extends DomainError {
+  readonly code = 'effective-date-too-far-ahead';
+  readonly kind = 'validation' as const;
+}
+
+/**
+ * How many years ahead a version may take effect. A council decides its rules and announces them months ahead, a
+ * year or so at most; a date further out is a typo (2062 for 2026, 9999-12-31): the rules meant would wait decades,
+ * or for ever, while the history lists them as published.
+ */
+export const MAX_YEARS_AHEAD = 2;
+
+/** The latest effective date a version published on `today` (YYYY-MM-DD) may have. */
+export function latestEffectiveDate(today: string): string {
+  const latest = new Date(`${today}T00:00:00.000Z`);
+  latest.setUTCFullYear(latest.getUTCFullYear() + MAX_YEARS_AHEAD);
+  return latest.toISOString().slice(0, 10);
+}
+
 export const toRuleSetStreamName = (tenantId: string): string =>
   `ruleSet-${tenantId.replace(/[^A-Za-z0-9._:@-]/g, '_')}`;
 
@@ -58,6 +78,10 @@ export const ruleSetDecider: Decider<RuleSetCommand, RuleSetEvent, RuleSetState>
       throw new EffectiveDateInThePast(
         `effectiveFrom ${command.effectiveFrom} lies in the past: rules never change history`,
       );
+    }
+    const latest = latestEffectiveDate(command.now.slice(0, 10));
+    if (command.effectiveFrom > latest) {
+      throw new EffectiveDateTooFarAhead(`effectiveFrom ${command.effectiveFrom} lies after ${latest}`);
     }
     return [
       {

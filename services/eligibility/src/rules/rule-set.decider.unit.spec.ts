@@ -1,6 +1,12 @@
 import { DeciderSpecification } from '@buergerkoffer/shared/testing';
 import { describe, expect, it } from 'vitest';
-import { EffectiveDateInThePast, ruleSetDecider, ruleSetInForce } from './rule-set.decider.ts';
+import {
+  EffectiveDateInThePast,
+  EffectiveDateTooFarAhead,
+  latestEffectiveDate,
+  ruleSetDecider,
+  ruleSetInForce,
+} from './rule-set.decider.ts';
 import { DEFAULT_RULES, type RuleSetPublished } from './rule-set.events.ts';
 
 const spec = DeciderSpecification.for(ruleSetDecider);
@@ -38,6 +44,25 @@ describe('a tenant’s rule sets', () => {
         now,
       })
       .thenThrows(EffectiveDateInThePast);
+  });
+
+  it('refuses an effective date more than two years ahead, and takes one exactly two years ahead', () => {
+    const publish = (effectiveFrom: string) => ({
+      type: 'PublishRuleSet' as const,
+      tenantId: 'bochum',
+      effectiveFrom,
+      rules: lower,
+      publishedBy: 'admin-1',
+      now,
+    });
+    spec.given([]).when(publish('9999-12-31')).thenThrows(EffectiveDateTooFarAhead);
+    spec.given([]).when(publish('2028-11-26')).thenThrows(EffectiveDateTooFarAhead);
+    spec
+      .given([])
+      .when(publish('2028-11-25'))
+      .then([published(1, '2028-11-25')]);
+    // From a 29 February, two years ahead is the 1 March (that year has no 29 February).
+    expect(latestEffectiveDate('2028-02-29')).toBe('2030-03-01');
   });
 
   it('keeps the version in force until a new one’s date comes; the seed policy before any', () => {

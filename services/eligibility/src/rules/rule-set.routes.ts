@@ -5,7 +5,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { EligibilityDeps } from '../deps.ts';
 import { ruleSetDecider, ruleSetInForce, toRuleSetStreamName } from './rule-set.decider.ts';
-import { ruleSetRules } from './rule-set.events.ts';
+import { publishRuleSetInput } from './rule-set.schemas.ts';
 import { decodeRuleSetEvent, loadRuleSets } from './rule-set.store.ts';
 
 const STAFF: readonly Role[] = ['intake-agent', 'eligibility-officer', 'scheduler', 'auditor', 'admin'];
@@ -39,7 +39,7 @@ export const ruleSetRoutes =
         onRequest: requireRole('admin'),
         schema: {
           tags: ['rule-sets'],
-          body: z.strictObject({ effectiveFrom: z.iso.date() }).extend(ruleSetRules.shape),
+          body: publishRuleSetInput(deps.now),
           response: { 201: z.object({ version: z.number(), effectiveFrom: z.string() }) },
         },
       },

@@ -1,9 +1,11 @@
 /**
  * The case list (GET /cases) and probable-duplicate lookup, projected from the case streams in pages (see
  * shared/event-sourcing/projection.ts) into the service's own table. It holds no personal data: the duplicate key is
- * an HMAC of the normalised name and birth date under a key of the service, so the table alone identifies nobody.
+ * an HMAC of the normalised name and birth date under a key of the service, so the table alone identifies nobody —
+ * and it is dropped when the applicant is erased (`SubjectErased`), so no one can be found by it afterwards.
  */
 import { createHmac, createSecretKey, type KeyObject } from 'node:crypto';
+import { PRIVACY_SUBJECT_CATEGORY } from '@buergerkoffer/shared/contracts';
 import {
   type BoundProjection,
   type EventStore,
@@ -110,10 +112,13 @@ export function caseListProjection(deps: CaseListDeps): BoundProjection {
         'position',
       ],
     },
-    filter: { streamCategories: ['intakeCase'] },
-    // Every event of the case names it; `apply` decodes the event (and refuses one that does not match).
+    // The subjects' erasures too: the duplicate key is derived from the applicant, and goes with them.
+    filter: { streamCategories: ['intakeCase', PRIVACY_SUBJECT_CATEGORY] },
+    // Every event of the case names it, as does each erasure record; `apply` decodes the event (and refuses one that
+    // does not match).
     keyOf: (stored) => keyField(stored, 'caseId'),
     apply(row, stored) {
+      if (stored.type === 'SubjectErased') return row && { ...row, duplicate_key: null };
       const event = decode(stored);
       if (event === undefined) return row;
       const moved = { revision: stored.revision, position: stored.position };

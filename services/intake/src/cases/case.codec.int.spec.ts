@@ -74,21 +74,34 @@ describe("the case's codec on intake's store", () => {
     if (sealed?.type !== 'CaseOpened') throw new Error('not decoded');
     await fixture.keyStore.erase('bochum', sealed.data.applicant.subjectId);
 
-    const shown = await fixture.app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: await fixture.auth() });
+    const shown = await fixture.app.inject({
+      method: 'GET',
+      url: `/cases/${caseId}?purpose=subject-request`,
+      headers: await fixture.auth('admin'),
+    });
     expect(shown.statusCode).toBe(200);
     expect(shown.json()).toMatchObject({
       applicant: { familyName: '[erased]', address: '[erased]' },
       mobility: '[erased]',
     });
+    const changed = await fixture.app.inject({
+      method: 'POST',
+      url: `/cases/${caseId}/services`,
+      headers: { ...(await fixture.auth()), 'if-match': shown.headers.etag },
+      payload: { add: ['passport'] },
+    });
+    expect(changed.statusCode).toBe(200);
+    // Nothing new is recorded about an erased subject: a withdrawal's reason would be (sealed for nobody).
     const withdrawn = await fixture.app.inject({
       method: 'POST',
       url: `/cases/${caseId}/withdrawal`,
-      headers: { ...(await fixture.auth()), 'if-match': shown.headers.etag },
+      headers: { ...(await fixture.auth()), 'if-match': changed.headers.etag },
       payload: { reason: 'erased on request' },
     });
-    expect(withdrawn.statusCode).toBe(200);
+    expect(withdrawn.statusCode).toBe(409);
+    expect(withdrawn.json()).toMatchObject({ code: 'subject-erased' });
 
-    // As a rebuild projects it now: listed, withdrawn, and nobody's duplicate (no names to compare).
+    // As a rebuild projects it now: listed, changed, and nobody's duplicate (no names to compare).
     const { projection, store } = caseListProjection({
       store: new PersonalDataStore(fixture.store, fixture.keyStore, casePersonalData),
       sql,
@@ -96,6 +109,6 @@ describe("the case's codec on intake's store", () => {
     });
     const events = await store.readStream(toCaseStreamName(caseId));
     const row = events.reduce<object | undefined>((before, event) => projection.apply(before, event), undefined);
-    expect(row).toMatchObject({ case_id: caseId, status: 'withdrawn', duplicate_key: null });
+    expect(row).toMatchObject({ case_id: caseId, status: 'open', duplicate_key: null });
   });
 });

@@ -141,6 +141,7 @@ export const caseDecider: Decider<CaseCommand, CaseEvent, CaseState> = {
               caseId: command.caseId,
               evidenceId: command.evidenceId,
               kind: command.kind,
+              subjectId: state.subjectId,
               documentReference: command.documentReference,
               checksum: command.checksum,
               attachedAt: command.now,
@@ -162,7 +163,15 @@ export const caseDecider: Decider<CaseCommand, CaseEvent, CaseState> = {
         ];
       case 'WithdrawCase':
         return [
-          { type: 'CaseWithdrawn', data: { caseId: command.caseId, reason: command.reason, withdrawnAt: command.now } },
+          {
+            type: 'CaseWithdrawn',
+            data: {
+              caseId: command.caseId,
+              subjectId: state.subjectId,
+              reason: command.reason,
+              withdrawnAt: command.now,
+            },
+          },
         ];
       default: {
         const unknown: never = command;

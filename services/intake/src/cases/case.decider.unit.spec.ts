@@ -48,7 +48,7 @@ const opened: CaseEvent = {
 };
 const withdrawn: CaseEvent = {
   type: 'CaseWithdrawn',
-  data: { caseId, reason: 'moved to a care home', withdrawnAt: later },
+  data: { caseId, subjectId, reason: 'moved to a care home', withdrawnAt: later },
 };
 
 describe('the intake case', () => {

@@ -82,6 +82,8 @@ export const evidenceAttached = z.object({
   data: z.object({
     caseId: z.string().uuid(),
     evidenceId: z.string().uuid(),
+    /** The applicant, whose key seals the reference (case.privacy.ts); absent in events from before issue 13. */
+    subjectId: z.string().uuid().optional(),
     kind: evidenceKind,
     /** Where the document is kept (e.g. the DMS id): never the document itself. */
     documentReference: z.string().min(1).max(500),
@@ -102,7 +104,13 @@ export const contactPersonUpdated = z.object({
 
 export const caseWithdrawn = z.object({
   type: z.literal('CaseWithdrawn'),
-  data: z.object({ caseId: z.string().uuid(), reason: z.string().min(1).max(1_000), withdrawnAt: z.iso.datetime() }),
+  data: z.object({
+    caseId: z.string().uuid(),
+    /** The applicant, whose key seals the reason (case.privacy.ts); absent in events from before issue 13. */
+    subjectId: z.string().uuid().optional(),
+    reason: z.string().min(1).max(1_000),
+    withdrawnAt: z.iso.datetime(),
+  }),
 });
 
 export const caseEvent = z.discriminatedUnion('type', [

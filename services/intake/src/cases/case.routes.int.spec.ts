@@ -1,7 +1,7 @@
 import { Writable } from 'node:stream';
 import { fromKafkaRecord, INTAKE_CASE_TOPIC, intakeCaseContracts } from '@buergerkoffer/shared/contracts';
 import type { Sql } from '@buergerkoffer/shared/event-sourcing';
-import type { HttpApp, Role } from '@buergerkoffer/shared/http';
+import { type HttpApp, idempotencyKeyHash, type Role } from '@buergerkoffer/shared/http';
 import type { IncomingMessage } from '@buergerkoffer/shared/messaging';
 import { createLogger } from '@buergerkoffer/shared/observability';
 import { buildTestApp, type TestApp } from '@buergerkoffer/shared/testing';
@@ -73,7 +73,7 @@ describe('intake cases over HTTP (embedded store)', () => {
 
     it('derives the case from the key: a retry whose idempotency record is gone (a crash) finds the same case', async () => {
       const first = await open(request, { 'idempotency-key': 'req-crash' });
-      await sql.query(`delete from http_idempotency where key = 'req-crash'`);
+      await sql.query('delete from http_idempotency where key = $1', [idempotencyKeyHash('req-crash')]);
       const retry = await open(request, { 'idempotency-key': 'req-crash' });
       expect(retry.statusCode).toBe(201);
       expect(retry.headers['idempotent-replayed']).toBeUndefined();
@@ -91,10 +91,22 @@ describe('intake cases over HTTP (embedded store)', () => {
       expect(other.json().caseId).not.toBe(first.json().caseId);
     });
 
-    it('keeps no personal data with the key: the stored answer is the case id, reference and status', async () => {
-      await open(request, { 'idempotency-key': 'req-stored' });
-      const [row] = await sql.query<{ body: string }>(`select body from http_idempotency where key = 'req-stored'`);
-      expect(Object.keys(JSON.parse(row?.body ?? '{}')).sort()).toEqual(['caseId', 'reference', 'status']);
+    it('keeps nothing in clear with the key: neither the key nor the answer; the retry opens it', async () => {
+      const first = await open(request, { 'idempotency-key': 'req-stored' });
+      const rows = await sql.query<{ key: string; headers: unknown; body: string }>(
+        'select key, headers, body from http_idempotency where key = $1',
+        [idempotencyKeyHash('req-stored')],
+      );
+      expect(rows).toHaveLength(1);
+      const stored = JSON.stringify(rows);
+      expect(stored).not.toContain('req-stored');
+      expect(stored).not.toContain(first.json().caseId);
+      expect(stored).not.toContain(first.json().reference);
+      expect(rows[0]?.body).toMatch(/^sealed:v1:/);
+      const replay = await open(request, { 'idempotency-key': 'req-stored' });
+      expect(replay.headers['idempotent-replayed']).toBe('true');
+      expect(replay.json()).toEqual(first.json());
+      expect(replay.headers.location).toBe(first.headers.location);
     });
 
     it('answers 400 naming each bad field: unknown or repeated services, a bad date, a third party', async () => {
@@ -132,18 +144,47 @@ describe('intake cases over HTTP (embedded store)', () => {
   });
 
   describe('GET /cases/{id}', () => {
-    it("answers the case with its applicant to its tenant, and 404 to another tenant's token", async () => {
+    it("answers the case with what the caller's role may see to its tenant, and 404 to another tenant's token", async () => {
       const { caseId } = (await open()).json();
       const own = await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: await auth() });
       expect(own.statusCode).toBe(200);
+      // The intake agent takes the application and calls back: names and contact — not the health claims, the
+      // birth date or the home address (shared/privacy/disclosure-policy.ts).
       expect(own.json()).toMatchObject({
         caseId,
         status: 'open',
-        applicant: { givenNames: 'Erika', familyName: 'Mustermann' },
+        applicant: { givenNames: 'Erika', familyName: 'Mustermann', birthDate: '[withheld]', address: '[withheld]' },
         requestedServices: ['id-card', 'registration-certificate'],
-        mobility: { careLevel: 4 },
+        mobility: '[withheld]',
       });
       expect(own.headers.etag).toBe('W/"0"');
+      expect(own.headers['cache-control']).toBe('no-store');
+      const officer = await app.inject({
+        method: 'GET',
+        url: `/cases/${caseId}`,
+        headers: await auth('eligibility-officer'),
+      });
+      expect(officer.json()).toMatchObject({ mobility: { careLevel: 4 }, applicant: { address: '[withheld]' } });
+      const scheduler = await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: await auth('scheduler') });
+      expect(scheduler.json()).toMatchObject({ mobility: '[withheld]', applicant: { address: { city: 'Bochum' } } });
+      // An admin reads only under a stated purpose, and only for one an admin may read for.
+      expect(
+        (await app.inject({ method: 'GET', url: `/cases/${caseId}`, headers: await auth('admin') })).statusCode,
+      ).toBe(400);
+      const admin = await app.inject({
+        method: 'GET',
+        url: `/cases/${caseId}?purpose=subject-request&reference=DSB%2017`,
+        headers: await auth('admin'),
+      });
+      expect(admin.json()).toMatchObject({ mobility: { careLevel: 4 }, applicant: { birthDate: '1941-03-12' } });
+      // Every read is recorded, one per reader, view and purpose a day.
+      const log = await fixture.store.readStream(`caseAccess-${caseId}`);
+      expect(log.map((e) => [e.metadata.actor?.role, e.data])).toEqual([
+        ['intake-agent', expect.objectContaining({ resource: 'case', purpose: 'case-work' })],
+        ['eligibility-officer', expect.objectContaining({ resource: 'case', purpose: 'case-work' })],
+        ['scheduler', expect.objectContaining({ resource: 'case', purpose: 'case-work' })],
+        ['admin', expect.objectContaining({ resource: 'case', purpose: 'subject-request', reference: 'DSB 17' })],
+      ]);
       const other = await app.inject({
         method: 'GET',
         url: `/cases/${caseId}`,
@@ -215,7 +256,9 @@ describe('intake cases over HTTP (embedded store)', () => {
         headers: { ...(await auth()), 'if-match': 'W/"1"' },
         payload: { reason: 'moved away' },
       });
-      expect(withdrawn.json()).toMatchObject({ status: 'withdrawn', withdrawnReason: 'moved away' });
+      // The reason may describe health ("verstorben"): the intake agent's case work does not read it back.
+      expect(withdrawn.json()).toMatchObject({ status: 'withdrawn', withdrawnReason: '[withheld]' });
+      expect(withdrawn.headers['cache-control']).toBe('no-store');
       const afterwards = await app.inject({
         method: 'POST',
         url,
@@ -240,11 +283,14 @@ describe('intake cases over HTTP (embedded store)', () => {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       const mine = published.filter((m) => m.key === caseId).map((m) => fromKafkaRecord(m, intakeCaseContracts));
-      expect(mine.map((e) => e.type)).toEqual(['intake.case.opened.v1', 'intake.case.withdrawn.v1']);
+      expect(mine.map((e) => e.type)).toEqual(['intake.case.opened.v2', 'intake.case.withdrawn.v2']);
+      // The withdrawal's reason (free text that may describe health) stays inside the service.
+      expect(mine[1]?.data).toEqual({ caseId, withdrawnAt: expect.any(String) });
+      expect(JSON.stringify(published.map((m) => m.value.toString()))).not.toContain('no longer needed');
       expect(mine[0]).toMatchObject({ subject: caseId, tenant: 'bochum', source: '/buergerkoffer/intake' });
       expect(mine[0]?.data).toMatchObject({ caseId, requestedServices: ['id-card', 'registration-certificate'] });
       expect(JSON.stringify(published.map((m) => m.value.toString()))).not.toMatch(/Mustermann|"careLevel"/);
-      const metrics = (await app.inject({ method: 'GET', url: '/metrics' })).body;
+      const metrics = (await app.inject({ method: 'GET', url: '/metrics', headers: await auth('admin') })).body;
       expect(metrics).toMatch(/^processor_lag_events\{processor="relay:intake-case"\} 0$/m);
       expect(metrics).toMatch(/^eventstore_head_position [1-9]\d*$/m);
     });

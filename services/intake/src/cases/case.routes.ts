@@ -2,6 +2,7 @@
  * The intake case over HTTP: thin routes — parse, build the command, handle, map. Optimistic concurrency is visible:
  * reads and writes answer `ETag: W/"<revision>"`, changes require `If-Match`, a stale one is a 412.
  */
+import { freeText, singleLineText } from '@buergerkoffer/shared/contracts';
 import {
   type EventStore,
   handleCommand,
@@ -14,19 +15,27 @@ import {
   commandKeyOf,
   etag,
   ifMatchRevision,
+  locationOf,
   notFound,
   type Principal,
   principalOf,
   type Role,
   requireRole,
 } from '@buergerkoffer/shared/http';
-import type { FastifyRequest } from 'fastify';
+import {
+  accessLog,
+  admitPersonalRead,
+  caseWorkDisclosure,
+  purposeQuery,
+  withhold,
+} from '@buergerkoffer/shared/privacy';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { CaseCommand } from './case.commands.ts';
 import { type CaseState, caseDecider, caseTransitions, toCaseStreamName } from './case.decider.ts';
-import { channel, contactPerson, evidenceKind, mobility, serviceId } from './case.events.ts';
-import { applicantInput, uniqueServices } from './case.schemas.ts';
+import { channel, evidenceKind, serviceId } from './case.events.ts';
+import { applicantInput, contactPersonInput, mobilityInput, uniqueServices } from './case.schemas.ts';
 import { listCases } from './case-list.projection.ts';
 import { decodeCaseEvent as decode, openCase } from './open-case.ts';
 
@@ -43,13 +52,15 @@ export interface CaseRoutesDeps {
 const WRITERS: readonly Role[] = ['intake-agent', 'admin'];
 const READERS: readonly Role[] = ['intake-agent', 'eligibility-officer', 'scheduler', 'admin'];
 
-const openCaseBody = z.strictObject({
-  applicant: applicantInput,
-  requestedServices: uniqueServices,
-  mobility: mobility.strict(),
-  channel,
-  contactPerson: contactPerson.strict().optional(),
-});
+/** `now` is the service's clock (birth dates after its day are refused). */
+const openCaseBody = (now: () => Date) =>
+  z.strictObject({
+    applicant: applicantInput(now),
+    requestedServices: uniqueServices,
+    mobility: mobilityInput,
+    channel,
+    contactPerson: contactPersonInput.optional(),
+  });
 
 const caseParams = z.object({ caseId: z.uuid() });
 const caseCreated = z.object({ caseId: z.string(), reference: z.string(), status: z.literal('open') });
@@ -77,6 +88,19 @@ async function loadCase(store: EventStore, caseId: string, principal: Principal)
   return loaded;
 }
 
+/** The view's personal paths and their kinds (shared/privacy/disclosure-policy.ts): withheld unless disclosed. */
+const PERSONAL_VIEW_PATHS = {
+  'applicant.givenNames': 'identity',
+  'applicant.familyName': 'identity',
+  'applicant.birthDate': 'birth-date',
+  'applicant.address': 'address',
+  'applicant.phone': 'contact',
+  'applicant.email': 'contact',
+  mobility: 'health',
+  contactPerson: 'contact',
+  withdrawnReason: 'case-notes',
+} as const;
+
 const view = (state: CaseState) => {
   if (state.status === 'none') throw notFound();
   return {
@@ -99,6 +123,7 @@ const view = (state: CaseState) => {
 export const caseRoutes =
   (deps: CaseRoutesDeps): FastifyPluginAsyncZod =>
   async (app) => {
+    const reads = accessLog(deps.store, deps.now);
     const context = (request: FastifyRequest, caseId: string, extra: { expectedRevision?: number } = {}) => {
       const principal = principalOf(request);
       return {
@@ -127,7 +152,7 @@ export const caseRoutes =
       '/cases',
       {
         onRequest: requireRole(...WRITERS),
-        schema: { tags: ['cases'], body: openCaseBody, response: { 201: caseCreated } },
+        schema: { tags: ['cases'], body: openCaseBody(deps.now), response: { 201: caseCreated } },
       },
       async (request, reply) => {
         const key = request.headers['idempotency-key'];
@@ -137,7 +162,7 @@ export const caseRoutes =
         });
         return reply
           .code(201)
-          .header('location', `${request.url.replace(/\/$/, '')}/${opened.caseId}`)
+          .header('location', locationOf(request, opened.caseId))
           .header('etag', etag(opened.revision))
           .send({ caseId: opened.caseId, reference: opened.reference, status: 'open' as const });
       },
@@ -163,20 +188,38 @@ export const caseRoutes =
       '/cases/:caseId',
       {
         onRequest: requireRole(...READERS),
-        schema: { tags: ['cases'], params: caseParams, response: { 200: caseView } },
+        schema: {
+          tags: ['cases'],
+          params: caseParams,
+          querystring: z.strictObject(purposeQuery),
+          response: { 200: caseView },
+        },
       },
       async (request, reply) => {
-        const { state, revision } = await loadCase(deps.store, request.params.caseId, principalOf(request));
-        return reply.header('etag', etag(revision)).send(view(state));
+        const { caseId } = request.params;
+        const { state, revision } = await loadCase(deps.store, caseId, principalOf(request));
+        // What the caller's role may see of the applicant, for its purpose — recorded before it is served.
+        const { disclosure } = await admitPersonalRead(reads, request, reply, {
+          caseId,
+          resource: 'case',
+          query: request.query,
+        });
+        return reply.header('etag', etag(revision)).send(withhold(view(state), disclosure, PERSONAL_VIEW_PATHS));
       },
     );
 
     /** Loads the caller's case (404 across tenants), then applies the change at the If-Match revision: one read. */
-    const change = async (request: FastifyRequest, caseId: string, command: CaseCommand) => {
+    const change = async (request: FastifyRequest, reply: FastifyReply, caseId: string, command: CaseCommand) => {
       const loaded = await loadCase(deps.store, caseId, principalOf(request));
       const expected = ifMatchRevision(request);
       const result = await run(request, caseId, command, loaded, expected);
-      return { etag: etag(result.revision), body: view(result.state) };
+      // The writer sees what their role's case work may (a writer is not a reader of everything the case holds);
+      // the answer is not cached, and what the idempotency store keeps of it is sealed (shared/http/idempotency.ts).
+      reply.header('cache-control', 'no-store');
+      return {
+        etag: etag(result.revision),
+        body: withhold(view(result.state), caseWorkDisclosure(principalOf(request)), PERSONAL_VIEW_PATHS),
+      };
     };
     const changeSchema = <Body extends z.ZodType>(body: Body) => ({
       onRequest: requireRole(...WRITERS),
@@ -190,7 +233,7 @@ export const caseRoutes =
         const { caseId } = request.params;
         const now = deps.now().toISOString();
         const { add, remove } = request.body;
-        const done = await change(request, caseId, { type: 'ChangeServices', caseId, add, remove, now });
+        const done = await change(request, reply, caseId, { type: 'ChangeServices', caseId, add, remove, now });
         return reply.header('etag', done.etag).send(done.body);
       },
     );
@@ -199,7 +242,7 @@ export const caseRoutes =
       changeSchema(
         z.strictObject({
           kind: evidenceKind,
-          documentReference: z.string().min(1).max(500),
+          documentReference: singleLineText(500),
           checksum: z.string().regex(/^sha256:[0-9a-f]{64}$/, 'sha256:<64 hex digits>'),
         }),
       ),
@@ -207,13 +250,13 @@ export const caseRoutes =
         const { caseId } = request.params;
         const now = deps.now().toISOString();
         const command: CaseCommand = { type: 'AttachEvidence', caseId, evidenceId: uuidv7(), ...request.body, now };
-        const done = await change(request, caseId, command);
+        const done = await change(request, reply, caseId, command);
         return reply.header('etag', done.etag).send(done.body);
       },
     );
     app.put(
       '/cases/:caseId/contact-person',
-      changeSchema(z.strictObject({ contactPerson: contactPerson.strict().nullable() })),
+      changeSchema(z.strictObject({ contactPerson: contactPersonInput.nullable() })),
       async (request, reply) => {
         const { caseId } = request.params;
         const now = deps.now().toISOString();
@@ -223,17 +266,22 @@ export const caseRoutes =
           contactPerson: request.body.contactPerson,
           now,
         };
-        const done = await change(request, caseId, command);
+        const done = await change(request, reply, caseId, command);
         return reply.header('etag', done.etag).send(done.body);
       },
     );
     app.post(
       '/cases/:caseId/withdrawal',
-      changeSchema(z.strictObject({ reason: z.string().trim().min(1).max(1_000) })),
+      changeSchema(z.strictObject({ reason: freeText(1_000) })),
       async (request, reply) => {
         const { caseId } = request.params;
         const now = deps.now().toISOString();
-        const done = await change(request, caseId, { type: 'WithdrawCase', caseId, reason: request.body.reason, now });
+        const done = await change(request, reply, caseId, {
+          type: 'WithdrawCase',
+          caseId,
+          reason: request.body.reason,
+          now,
+        });
         return reply.header('etag', done.etag).send(done.body);
       },
     );

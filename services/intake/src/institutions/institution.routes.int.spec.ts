@@ -1,6 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { intakeApp } from '../../test/intake-app.fixture.ts';
 
+/** A preferred date `days` after today (UTC): group requests refuse dates in the past. */
+const daysAhead = (days: number): string => new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
+
 const address = { street: 'Parkweg', houseNumber: '1', postalCode: '44787', city: 'Bochum' };
 const resident = (familyName: string, services: string[]) => ({
   applicant: {
@@ -64,7 +67,7 @@ describe('institutions and group requests over HTTP', () => {
         headers: { ...(await fixture.auth()), 'idempotency-key': 'group-1' },
         payload: {
           residents: [resident('Beispiel', ['id-card']), resident('Probe', ['life-certificate', 'certified-copy'])],
-          preferredDates: ['2026-12-03'],
+          preferredDates: [daysAhead(1)],
         },
       });
     const first = await send();

@@ -12,6 +12,7 @@
  * append and what it set off. docs/benchmarks.md has the numbers.
  */
 
+import { personName, phoneNumber, properName, uniqueList, upcomingDate } from '@buergerkoffer/shared/contracts';
 import {
   deterministicId,
   type EventStore,
@@ -23,6 +24,7 @@ import {
 } from '@buergerkoffer/shared/event-sourcing';
 import {
   commandKeyOf,
+  locationOf,
   notFound,
   type Principal,
   principalOf,
@@ -32,12 +34,11 @@ import {
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import { address, mobility } from '../cases/case.events.ts';
-import { applicantInput, uniqueServices } from '../cases/case.schemas.ts';
+import { addressInput, applicantInput, mobilityInput, uniqueServices } from '../cases/case.schemas.ts';
 import { openCases } from '../cases/open-case.ts';
 import type { InstitutionCommand } from './institution.commands.ts';
 import { type InstitutionState, institutionDecider, toInstitutionStreamName } from './institution.decider.ts';
-import { institutionCodec, institutionContact, institutionKind } from './institution.events.ts';
+import { institutionCodec, institutionKind } from './institution.events.ts';
 import { TurnTakingStore } from './turn-taking-store.ts';
 
 export interface InstitutionRoutesDeps {
@@ -53,11 +54,24 @@ const { decode } = institutionCodec;
 
 const params = z.object({ institutionId: z.uuid() });
 /** Residents of an institution qualify through it; their own mobility claims are optional. */
-const resident = z.strictObject({
-  applicant: applicantInput,
-  requestedServices: uniqueServices,
-  mobility: mobility.strict().optional(),
+const residentInput = (now: () => Date) =>
+  z.strictObject({
+    applicant: applicantInput(now),
+    requestedServices: uniqueServices,
+    mobility: mobilityInput.optional(),
+  });
+const institutionInput = z.strictObject({
+  name: properName(200),
+  kind: institutionKind,
+  address: addressInput,
+  contact: z.strictObject({ name: personName, phone: phoneNumber.optional(), email: z.email().max(200).optional() }),
 });
+/** `now` is the service's clock: a preferred date before its day is refused (as is a day the calendar lacks). */
+const groupRequestInput = (now: () => Date) =>
+  z.strictObject({
+    residents: z.array(residentInput(now)).min(1).max(60),
+    preferredDates: uniqueList(upcomingDate(now), { max: 10 }).default([]),
+  });
 
 const context = (request: FastifyRequest, principal: Principal, extra: { idempotencyKey?: string } = {}) => ({
   tenantId: principal.tenantId,
@@ -102,12 +116,7 @@ export const institutionRoutes =
         onRequest: requireRole(...WRITERS),
         schema: {
           tags: ['institutions'],
-          body: z.strictObject({
-            name: z.string().trim().min(1).max(200),
-            kind: institutionKind,
-            address: address.strict(),
-            contact: institutionContact.strict(),
-          }),
+          body: institutionInput,
           response: { 201: z.object({ institutionId: z.string() }) },
         },
       },
@@ -126,7 +135,7 @@ export const institutionRoutes =
         );
         return reply
           .code(201)
-          .header('location', `${request.url.replace(/\/$/, '')}/${institutionId}`)
+          .header('location', locationOf(request, institutionId))
           .header('etag', `W/"${result.revision}"`)
           .send({ institutionId });
       },
@@ -155,10 +164,7 @@ export const institutionRoutes =
         schema: {
           tags: ['institutions'],
           params,
-          body: z.strictObject({
-            residents: z.array(resident).min(1).max(60),
-            preferredDates: z.array(z.iso.date()).max(10).default([]),
-          }),
+          body: groupRequestInput(deps.now),
           response: { 201: z.object({ groupRequestId: z.string(), caseIds: z.array(z.string()) }) },
         },
       },
@@ -214,7 +220,7 @@ export const institutionRoutes =
         );
         return reply
           .code(201)
-          .header('location', `${request.url.replace(/\/$/, '')}/${groupRequestId}`)
+          .header('location', locationOf(request, groupRequestId))
           .send({ groupRequestId, caseIds });
       },
     );

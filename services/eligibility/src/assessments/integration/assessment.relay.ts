@@ -1,12 +1,13 @@
 /**
- * Domain → integration events of the assessment, on eligibility.assessment.v1, for scheduling to act on. Read as
- * stored (the pre-check's input stays sealed, and is not published); built in the shape of the published contract
- * (checked by the compiler here, by the relay before sending).
+ * Domain → integration events of the assessment, on eligibility.assessment.v1 (the `.v2` types), for scheduling to
+ * act on. Read as stored; nothing personal is published — not the pre-check's input, outcome or rules, nor the
+ * officers' reasons (contracts/eligibility.ts). Built in the shape of the published contract (checked by the
+ * compiler here, by the relay before sending).
  */
 import {
   ELIGIBILITY_ASSESSMENT_TOPIC,
   ELIGIBILITY_SOURCE,
-  eligibilityAssessmentContracts,
+  eligibilityAssessmentContractsV2,
   type Publishable,
 } from '@buergerkoffer/shared/contracts';
 import type {
@@ -23,7 +24,7 @@ import { assessmentCodec } from '../assessment.events.ts';
 const route = (
   stored: StoredEvent,
   caseId: string,
-  published: Publishable<typeof eligibilityAssessmentContracts>,
+  published: Publishable<typeof eligibilityAssessmentContractsV2>,
 ): RelayRoute[] => [
   routeOf(stored, { topic: ELIGIBILITY_ASSESSMENT_TOPIC, source: ELIGIBILITY_SOURCE, subject: caseId }, published),
 ];
@@ -34,42 +35,24 @@ export function toIntegrationEvents(stored: StoredEvent): RelayRoute[] {
     case 'AssessmentPrechecked': {
       const { data } = event;
       return route(stored, data.caseId, {
-        type: 'eligibility.assessment.prechecked.v1',
-        data: {
-          caseId: data.caseId,
-          precheck: {
-            outcome: data.precheck.outcome,
-            ruleSetVersion: data.precheck.ruleSetVersion,
-            failedRules: data.precheck.rules.filter((r) => !r.passed).map((r) => r.rule),
-          },
-          checkedAt: data.checkedAt,
-        },
+        type: 'eligibility.assessment.prechecked.v2',
+        data: { caseId: data.caseId, ruleSetVersion: data.precheck.ruleSetVersion, checkedAt: data.checkedAt },
       });
     }
     case 'EvidenceRequested':
       return route(stored, event.data.caseId, {
-        type: 'eligibility.assessment.evidence-requested.v1',
-        data: { caseId: event.data.caseId, missing: event.data.missing, decidedAt: event.data.decidedAt },
+        type: 'eligibility.assessment.evidence-requested.v2',
+        data: { caseId: event.data.caseId, decidedAt: event.data.decidedAt },
       });
     case 'NecessityConfirmed':
       return route(stored, event.data.caseId, {
-        type: 'eligibility.assessment.approved.v1',
-        data: {
-          caseId: event.data.caseId,
-          ruleSetVersion: event.data.ruleSetVersion,
-          override: event.data.override !== undefined,
-          decidedAt: event.data.decidedAt,
-        },
+        type: 'eligibility.assessment.approved.v2',
+        data: { caseId: event.data.caseId, ruleSetVersion: event.data.ruleSetVersion, decidedAt: event.data.decidedAt },
       });
     case 'CaseRejected':
       return route(stored, event.data.caseId, {
-        type: 'eligibility.assessment.rejected.v1',
-        data: {
-          caseId: event.data.caseId,
-          ruleSetVersion: event.data.ruleSetVersion,
-          reason: event.data.reason,
-          decidedAt: event.data.decidedAt,
-        },
+        type: 'eligibility.assessment.rejected.v2',
+        data: { caseId: event.data.caseId, ruleSetVersion: event.data.ruleSetVersion, decidedAt: event.data.decidedAt },
       });
     case 'AssessmentReopened':
     case 'AssessmentClosed':
@@ -97,7 +80,7 @@ export async function startAssessmentRelay(
       name: 'eligibility-assessment',
       filter: { streamCategories: ['eligibility'] },
       map: toIntegrationEvents,
-      contracts: eligibilityAssessmentContracts,
+      contracts: eligibilityAssessmentContractsV2,
       ...(runtime.registry ? { registry: runtime.registry } : {}),
       ...(runtime.log ? { log: runtime.log } : {}),
     },

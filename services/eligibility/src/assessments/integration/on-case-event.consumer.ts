@@ -7,6 +7,7 @@ import { intakeCaseContracts, intakeCaseEvent } from '@buergerkoffer/shared/cont
 import { type EventStore, handleCommand, loadStream, type StoredEvent } from '@buergerkoffer/shared/event-sourcing';
 import { type ConsumedEvent, idempotentHandler, type MessageHandler } from '@buergerkoffer/shared/messaging';
 import type { PersonalDataProtector } from '@buergerkoffer/shared/privacy';
+import { z } from 'zod';
 import { precheck } from '../../rules/precheck.ts';
 import { ruleSetInForce } from '../../rules/rule-set.decider.ts';
 import { loadRuleSets } from '../../rules/rule-set.store.ts';
@@ -15,6 +16,8 @@ import { assessmentDecider, toAssessmentStreamName } from '../assessment.decider
 import { type AssessmentEvent, assessmentCodec, mobilityClaims, type PrecheckInputData } from '../assessment.events.ts';
 
 export const ELIGIBILITY_GROUP = 'eligibility';
+
+const institutionKind = z.enum(['care-home', 'assisted-living', 'hospital', 'prison', 'other']).optional();
 
 /** The assessment's events as the store with personal data opened reads them (see assessmentCodec). */
 export const decodeAssessmentEvent: (event: StoredEvent) => AssessmentEvent | undefined = assessmentCodec.decode;
@@ -42,7 +45,7 @@ export function caseEventsHandler(deps: ConsumerDeps): MessageHandler {
     };
     // A case's opening comes first on its partition: its assessment stream is new (a redelivery finds its own
     // events through the conflict and answers as replayed).
-    const expectNew = event.type === 'intake.case.opened.v1';
+    const expectNew = event.type === 'intake.case.opened.v1' || event.type === 'intake.case.opened.v2';
     const run = (command: AssessmentCommand) =>
       handleCommand(
         { store: deps.store, decider: assessmentDecider, decode: decodeAssessmentEvent, stream, retries: 5, expectNew },
@@ -68,17 +71,24 @@ export function caseEventsHandler(deps: ConsumerDeps): MessageHandler {
     };
 
     switch (received.type) {
-      case 'intake.case.opened.v1': {
+      case 'intake.case.opened.v1':
+      case 'intake.case.opened.v2': {
         const { data } = received;
         // The seal is bound to the event's id and the field's place, which the relay kept. Erased, or not
         // authenticating, the claims read as a marker: none to check.
         const claims = mobilityClaims.safeParse(
           await deps.protector.open(event.tenant, event.id, data.mobility, 'mobility'),
         );
+        // Sealed since v2 (in clear in v1).
+        const kind = institutionKind.safeParse(
+          data.institutionKind === undefined
+            ? undefined
+            : await deps.protector.open(event.tenant, event.id, data.institutionKind, 'institutionKind'),
+        );
         const input: PrecheckInputData = {
           requestedServices: data.requestedServices,
           ...(claims.success && !data.institutionId ? { mobility: claims.data } : {}),
-          ...(data.institutionKind ? { institutionKind: data.institutionKind } : {}),
+          ...(kind.success && kind.data ? { institutionKind: kind.data } : {}),
         };
         await checkWith(input, data.applicantSubjectId, data.institutionId);
         return;
@@ -94,6 +104,7 @@ export function caseEventsHandler(deps: ConsumerDeps): MessageHandler {
         return;
       }
       case 'intake.case.withdrawn.v1':
+      case 'intake.case.withdrawn.v2':
         await run({ type: 'CloseAssessment', caseId, reason: 'case withdrawn', now: event.time });
         return;
       case 'intake.case.evidence-attached.v1':

@@ -6,7 +6,7 @@
 import {
   INTAKE_CASE_TOPIC,
   INTAKE_SOURCE,
-  intakeCaseContracts,
+  intakeCaseContractsV2,
   type Publishable,
 } from '@buergerkoffer/shared/contracts';
 import type {
@@ -23,7 +23,7 @@ import { caseCodec } from '../case.events.ts';
 const route = (
   stored: StoredEvent,
   caseId: string,
-  published: Publishable<typeof intakeCaseContracts>,
+  published: Publishable<typeof intakeCaseContractsV2>,
 ): RelayRoute[] => [routeOf(stored, { topic: INTAKE_CASE_TOPIC, source: INTAKE_SOURCE, subject: caseId }, published)];
 
 export function toIntegrationEvents(stored: StoredEvent): RelayRoute[] {
@@ -32,7 +32,7 @@ export function toIntegrationEvents(stored: StoredEvent): RelayRoute[] {
     case 'CaseOpened': {
       const { data } = event;
       return route(stored, data.caseId, {
-        type: 'intake.case.opened.v1',
+        type: 'intake.case.opened.v2',
         data: {
           caseId: data.caseId,
           reference: data.reference,
@@ -64,7 +64,11 @@ export function toIntegrationEvents(stored: StoredEvent): RelayRoute[] {
       });
     }
     case 'CaseWithdrawn':
-      return route(stored, event.data.caseId, { type: 'intake.case.withdrawn.v1', data: event.data });
+      // The reason stays inside the service (it may describe health): consumers need only that it ended.
+      return route(stored, event.data.caseId, {
+        type: 'intake.case.withdrawn.v2',
+        data: { caseId: event.data.caseId, withdrawnAt: event.data.withdrawnAt },
+      });
     case 'ContactPersonUpdated': // the contact person stays inside the service
     case undefined: // not an event of the case
       return [];
@@ -91,7 +95,7 @@ export async function startCaseRelay(
       name: 'intake-case',
       filter: { streamCategories: ['intakeCase'] },
       map: toIntegrationEvents,
-      contracts: intakeCaseContracts,
+      contracts: intakeCaseContractsV2,
       ...(runtime.registry ? { registry: runtime.registry } : {}),
       ...(runtime.log ? { log: runtime.log } : {}),
     },

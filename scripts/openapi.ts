@@ -1,0 +1,28 @@
+/**
+ * `node scripts/openapi.ts [out]`: the embedded system's OpenAPI document, written to `out` (default
+ * `.openapi/openapi.json`) for `pnpm lint:openapi` (docs/api.md). It is built in-process, on a data directory of
+ * its own that is removed afterwards, so what is linted is exactly what /docs/json serves — no server, no network.
+ */
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { buildEmbedded } from '../apps/embedded/src/app.ts';
+import { createLogger } from '../packages/shared/src/observability/index.ts';
+
+const out = resolve(process.argv[2] ?? '.openapi/openapi.json');
+const dataDir = await mkdtemp(join(tmpdir(), 'bk-openapi-'));
+try {
+  const app = await buildEmbedded({ logger: createLogger({ service: 'openapi', level: 'silent' }), dataDir });
+  try {
+    await app.ready();
+    const response = await app.inject({ method: 'GET', url: '/docs/json' });
+    if (response.statusCode !== 200) throw new Error(`GET /docs/json answered ${response.statusCode}`);
+    await mkdir(dirname(out), { recursive: true });
+    await writeFile(out, `${JSON.stringify(response.json(), null, 2)}\n`);
+    console.log(`openapi: ${out}`);
+  } finally {
+    await app.close();
+  }
+} finally {
+  await rm(dataDir, { recursive: true, force: true });
+}
