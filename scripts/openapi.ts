@@ -1,7 +1,8 @@
 /**
  * `node scripts/openapi.ts [out]`: the embedded system's OpenAPI document, written to `out` (default
- * `.openapi/openapi.json`) for `pnpm lint:openapi` (docs/api.md). It is built in-process, on a data directory of
- * its own that is removed afterwards, so what is linted is exactly what /docs/json serves — no server, no network.
+ * `node_modules/.cache/openapi/openapi.json`, out of git's and Biome's way) for `pnpm lint:openapi` (docs/api.md).
+ * Built in-process on a data directory of its own, removed afterwards: what is linted is exactly what /docs/json
+ * serves, with no server to start and no network.
  */
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,7 +10,7 @@ import { dirname, join, resolve } from 'node:path';
 import { buildEmbedded } from '../apps/embedded/src/app.ts';
 import { createLogger } from '../packages/shared/src/observability/index.ts';
 
-const out = resolve(process.argv[2] ?? '.openapi/openapi.json');
+const out = resolve(process.argv[2] ?? 'node_modules/.cache/openapi/openapi.json');
 const dataDir = await mkdtemp(join(tmpdir(), 'bk-openapi-'));
 try {
   const app = await buildEmbedded({ logger: createLogger({ service: 'openapi', level: 'silent' }), dataDir });

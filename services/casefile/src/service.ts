@@ -68,7 +68,11 @@ export const buildService =
         followErasures(
           deps.store,
           { name: 'casefile:erasures', resume: { checkpoints: deps.checkpoints }, registry, log: app.log },
-          (erasure) => deps.keyStore.erase(erasure.tenantId, erasure.subjectId),
+          async (erasure) => {
+            await deps.keyStore.erase(erasure.tenantId, erasure.subjectId);
+            // What was sealed under the case id for want of the subject's (fallbackSubject) goes with them.
+            await deps.keyStore.erase(erasure.tenantId, erasure.caseId);
+          },
         ),
       );
     });

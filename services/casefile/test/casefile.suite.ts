@@ -406,6 +406,19 @@ export function casefileSuite(openSql: () => Promise<Sql>) {
       expect((await fx.get('/events', 'kit-device')).status).toBe(403);
     });
 
+    it('shows no one on the tenant feed why a case was read, or under which file', async () => {
+      const c = await decidedCase();
+      const feed = openFeed(`${fx.url}/events?types=CaseRecordAccessed`, await fx.auth('scheduler'));
+      await feed.ready;
+      await feed.until(() => feed.comments > 0);
+      expect((await history(c.caseId, 'purpose=complaint&reference=Beschwerde%20AZ%209')).status).toBe(200);
+      await feed.until(() => feed.events.some((e) => JSON.parse(e.data).data.caseId === c.caseId));
+      feed.close();
+      const frame = feed.events.map((e) => JSON.parse(e.data)).find((f) => f.data.caseId === c.caseId);
+      expect(frame.data).toMatchObject({ resource: 'history', purpose: '[withheld]', reference: '[withheld]' });
+      expect(JSON.stringify(feed.events)).not.toContain('Beschwerde');
+    });
+
     it('limits the feeds one caller keeps open (429 with Retry-After), and admits again once one closes', async () => {
       const c = await decidedCase();
       const headers = await fx.auth('scheduler', 'bochum', 'busy-ui');

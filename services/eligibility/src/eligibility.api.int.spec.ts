@@ -47,7 +47,11 @@ describe("eligibility's API", () => {
       })
       .expect({
         status: 200,
-        events: [{ type: 'NecessityConfirmed', stream: `eligibility-${caseId}`, data: { caseId } }],
+        // The decision, and the officer's read of the assessment its answer shows (recorded like any read).
+        events: [
+          { type: 'NecessityConfirmed', stream: `eligibility-${caseId}`, data: { caseId } },
+          { type: 'CaseRecordAccessed', stream: `caseAccess-${caseId}`, data: { resource: 'assessment' } },
+        ],
       });
   });
 

@@ -39,6 +39,7 @@ export {
   intakeCaseWithdrawnV1,
   intakeCaseWithdrawnV2,
   intakeEvidenceAttachedV1,
+  intakeEvidenceAttachedV2,
   intakeServicesChangedV1,
 } from './intake.ts';
 export {

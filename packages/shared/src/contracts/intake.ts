@@ -50,16 +50,19 @@ export const intakeCaseWithdrawnV1 = z.object({
 /**
  * Since issue 13 the opening carries the kind of institution sealed (a care home or hospital says something of the
  * resident's health; eligibility opens it for the pre-check) and the withdrawal no reason (free text that may
- * describe health — "verstorben" —, which no consumer needs). Everything else as in v1.
+ * describe health — "verstorben" —, which no consumer needs), the evidence's attachment no kind of evidence.
+ * Everything else as in v1.
  */
 export const intakeCaseOpenedV2 = intakeCaseOpenedV1.extend({ institutionKind: sealed.optional() });
 export const intakeCaseWithdrawnV2 = z.object({ caseId: z.uuid(), withdrawnAt: z.iso.datetime() });
+/** Without the kind of evidence (a disability card, a care-level notice: what the applicant has). */
+export const intakeEvidenceAttachedV2 = intakeEvidenceAttachedV1.omit({ kind: true });
 
 /** What intake publishes now (its relay checks each event against these before it sends). */
 export const intakeCaseContractsV2 = {
   'intake.case.opened.v2': intakeCaseOpenedV2,
   'intake.case.services-changed.v1': intakeServicesChangedV1,
-  'intake.case.evidence-attached.v1': intakeEvidenceAttachedV1,
+  'intake.case.evidence-attached.v2': intakeEvidenceAttachedV2,
   'intake.case.withdrawn.v2': intakeCaseWithdrawnV2,
 } as const;
 
@@ -80,5 +83,6 @@ export const intakeCaseEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('intake.case.withdrawn.v1'), data: intakeCaseWithdrawnV1 }),
   z.object({ type: z.literal('intake.case.opened.v2'), data: intakeCaseOpenedV2 }),
   z.object({ type: z.literal('intake.case.withdrawn.v2'), data: intakeCaseWithdrawnV2 }),
+  z.object({ type: z.literal('intake.case.evidence-attached.v2'), data: intakeEvidenceAttachedV2 }),
 ]);
 export type IntakeCaseEvent = z.infer<typeof intakeCaseEvent>;

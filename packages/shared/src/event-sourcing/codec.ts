@@ -80,6 +80,12 @@ export type PersonalPaths<Policy, Type> = Type extends keyof Policy ? RulePaths<
 
 type Below<Paths extends string, Key extends string> = Paths extends `${Key}.${infer Rest}` ? Rest : never;
 
+/**
+ * A personal field as events stored before its path was added to the policy hold it: in clear. Readers of the
+ * stored form (relays, projections) meet it and must not pass it on as if it were sealed (`isSealed` tells).
+ */
+export type LegacyClear<T> = T;
+
 /** `T` with the fields at `Sealed` paths sealed and those at `Opened` paths opened (or unopened markers). */
 export type WithPersonal<T, Sealed extends string, Opened extends string> = [Sealed | Opened] extends [never]
   ? T
@@ -90,7 +96,7 @@ export type WithPersonal<T, Sealed extends string, Opened extends string> = [Sea
           [Key in keyof T]: Key extends Opened
             ? T[Key] | UnopenedMarker
             : Key extends Sealed
-              ? SealedValue
+              ? SealedValue | LegacyClear<T[Key]>
               : WithPersonal<T[Key], Below<Sealed, Key & string>, Below<Opened, Key & string>>;
         }
       : T;
@@ -247,13 +253,14 @@ export function eventCodec<Union extends EventUnion, const Policy extends Person
     types: new Set(plain.keys()),
     decode: opened.decode,
     get sealed() {
-      sealed ??= decoderOver<SealedView<Event, Policy>>(derive(() => sealedValue));
+      // Sealed, or in clear where the event was stored before the policy named the field (see LegacyClear).
+      sealed ??= decoderOver<SealedView<Event, Policy>>(derive((_type, _path, field) => z.union([sealedValue, field])));
       return sealed;
     },
     openingOnly<const Only extends OpenOnly>(only: Only) {
       const opens = (type: string, path: string) => only[type]?.includes(path) === true;
       return decoderOver<PartlyOpenedView<Event, Policy, Only>>(
-        derive((type, path, field) => (opens(type, path) ? z.union([field, unopened]) : sealedValue)),
+        derive((type, path, field) => (opens(type, path) ? z.union([field, unopened]) : z.union([sealedValue, field]))),
       );
     },
     schemaVersionOf: (type) => (chains.get(type)?.length ?? 0) + 1,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { ERASED, UNREADABLE } from '../privacy/crypto.ts';
+import { ERASED, isSealed, UNREADABLE } from '../privacy/crypto.ts';
 import type { PersonalDataPolicy } from '../privacy/index.ts';
 import { EventDecodingError, eventCodec, keyField, upcastFrom } from './codec.ts';
 import type { Json, StoredEvent } from './types.ts';
@@ -124,16 +124,22 @@ describe('a slice codec on the store as stored', () => {
     });
   });
 
-  it('refuses a sealed value anywhere else, and a personal value in clear', () => {
+  it('refuses a sealed value anywhere else, and a personal value that is neither sealed nor of its type', () => {
     expect(
       failure(() => codec.sealed.decode(stored('MemberLeft', { memberId, reason: sealed(), leftAt: joined.joinedAt })))
         .fields,
     ).toEqual([{ path: 'data.reason', problem: 'invalid_type' }]);
     expect(
-      failure(() => codec.sealed.decode(stored('MemberJoined', { ...asStored, contact: { name: 'Hans' } }))).fields.map(
-        (field) => field.path,
+      failure(() => codec.sealed.decode(stored('MemberJoined', { ...asStored, contact: 42 }))).fields.every((field) =>
+        field.path.startsWith('data.contact'),
       ),
-    ).toEqual(['data.contact.$pd', 'data.contact.sub', 'data.contact.iv', 'data.contact.ct']);
+    ).toBe(true);
+  });
+
+  it('reads, as stored, a personal value in clear from before the policy named it: for the reader to leave out', () => {
+    const legacy = codec.sealed.decode(stored('MemberJoined', { ...asStored, contact: { name: 'Hans' } }));
+    expect(legacy?.type === 'MemberJoined' && legacy.data.contact).toEqual({ name: 'Hans' });
+    expect(legacy?.type === 'MemberJoined' && isSealed(legacy.data.contact)).toBe(false);
   });
 
   it('keeps the checks of a list whose elements are sealed per subject (each)', () => {

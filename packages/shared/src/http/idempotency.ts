@@ -10,13 +10,21 @@
  * what the first run stored (deterministic ids from the key), as a takeover may also meet a run that was only slow.
  * All times are the database's clock, so instances with skewed clocks agree on who holds a key.
  *
- * What is kept: the request's hash (never the request), a hash of the key (never the key), and the answer's status
+ * What is kept: the request's HMAC under the answer's key (never the request), a hash of the key (never the key), and the answer's status
  * and its three headers and body sealed (AES-256-GCM) under a key derived from the client's Idempotency-Key and the
  * deployment's secret (HKDF): an answer that holds personal data (the case-change routes answer the case) is not
  * in clear here, and cannot be opened from the database alone — only by a retry that presents the key, which only
  * the client that made the request holds. Rows written before answers were sealed are deleted at start.
  */
-import { createCipheriv, createDecipheriv, createHash, hkdfSync, randomBytes, randomUUID } from 'node:crypto';
+import {
+  createCipheriv,
+  createDecipheriv,
+  createHash,
+  createHmac,
+  hkdfSync,
+  randomBytes,
+  randomUUID,
+} from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { canonicalJson } from '../event-sourcing/hashing.ts';
 import { ensureSchema } from '../event-sourcing/postgres/migrations.ts';
@@ -139,8 +147,10 @@ export async function registerIdempotency(
   const leaseMs = options.leaseMs ?? 6_000;
   const secret = options.secret ?? Buffer.alloc(0);
   let requests = 0;
-  const hashOf = (request: FastifyRequest) =>
-    createHash('sha256')
+  // Keyed with the answer's key: a short body ({"reason":"verstorben"}) could otherwise be guessed and confirmed
+  // against its plain hash from the table alone.
+  const hashOf = (request: FastifyRequest, key: Buffer) =>
+    createHmac('sha256', key)
       .update(`${request.method} ${request.url}\n${canonicalJson(request.body ?? null)}`)
       .digest('hex');
 
@@ -191,7 +201,7 @@ export async function registerIdempotency(
       answerKey: answerKey(secret, tenantId, subject, key),
       owner: randomUUID(),
     };
-    const hash = hashOf(request);
+    const hash = hashOf(request, held.answerKey);
     if (++requests % 200 === 0) {
       await sql.query(`delete from http_idempotency where created_at < now() - interval '24 hours'`);
     }
@@ -238,10 +248,14 @@ export async function registerIdempotency(
     if (!answer)
       throw new HttpProblem(409, 'idempotency-key-reused', 'this Idempotency-Key was used for a different request');
     for (const [name, value] of Object.entries(answer.headers)) reply.header(name, value);
-    return reply
-      .code(row.status ?? 200)
-      .header('idempotent-replayed', 'true')
-      .send(answer.body);
+    return (
+      reply
+        .code(row.status ?? 200)
+        .header('idempotent-replayed', 'true')
+        // An answer may hold personal data: a replay is not cached either.
+        .header('cache-control', 'no-store')
+        .send(answer.body)
+    );
   });
 
   app.addHook('onSend', async (request, reply, payload) => {

@@ -25,6 +25,20 @@ export {
 export { locationOf } from './location.ts';
 export { type MetricsAccess, metricsGuard, registerMetrics } from './metrics.ts';
 export {
+  eventStream,
+  htmlDocument,
+  ifMatchHeader,
+  lastEventIdHeader,
+  mediaTypes,
+  type ProblemStatus,
+  personal,
+  personalText,
+  problemResponseFor,
+  problemResponses,
+  problemSchema,
+  withHeaders,
+} from './openapi.ts';
+export {
   AUTH_REALM,
   type FieldError,
   forbidden,

@@ -10,12 +10,7 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import { context, propagation, type Span, SpanStatusCode, trace } from '@opentelemetry/api';
 import Fastify, { type FastifyBaseLogger } from 'fastify';
-import {
-  jsonSchemaTransform,
-  serializerCompiler,
-  validatorCompiler,
-  type ZodTypeProvider,
-} from 'fastify-type-provider-zod';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Sql } from '../event-sourcing/postgres/sql.ts';
 import { ProcessorRegistry } from '../event-sourcing/processor.ts';
 import { SpanKind, tracer } from '../observability/tracing.ts';
@@ -24,6 +19,7 @@ import { answerClientError, answerFrameworkError } from './framework-errors.ts';
 import { registerIdempotency } from './idempotency.ts';
 import { registerJsonBody } from './json-body.ts';
 import { registerMetrics, registerProcessorMetrics } from './metrics.ts';
+import { API_CONVENTIONS, openapiTransform, openapiTransformObject } from './openapi.ts';
 import { HttpProblem, problem, registerProblemHandling, sendProblem } from './problem.ts';
 import { createRateLimit } from './rate-limit.ts';
 import { REQUEST_ID_HEADER, requestIdOf } from './request-id.ts';
@@ -131,18 +127,24 @@ export async function createHttpApp(options: HttpAppOptions) {
   });
   await registerSecurityHeaders(app);
 
+  // What the runtime does to every route (401, 429, 500, Idempotency-Key) is added to the document here, by
+  // openapi.ts; the routes declare what they decide themselves. docs/api.md.
   await app.register(swagger, {
     openapi: {
       openapi: '3.1.0',
       info: {
         title: options.openapi.title,
         version: options.openapi.version,
-        description: options.openapi.description ?? '',
+        description: [options.openapi.description, API_CONVENTIONS].filter(Boolean).join('\n\n'),
+        license: { name: 'EUPL-1.2', identifier: 'EUPL-1.2' },
       },
+      // Relative: the instance that serves the document (standalone at `/`, embedded with each service's prefix).
+      servers: [{ url: '/', description: 'This instance' }],
       components: { securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
       security: [{ bearer: [] }],
     },
-    transform: jsonSchemaTransform,
+    transform: openapiTransform,
+    transformObject: openapiTransformObject,
   });
   // No validator badge: it would send the document's address to validator.swagger.io (and the CSP refuses it).
   await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { deepLinking: true, validatorUrl: null } });

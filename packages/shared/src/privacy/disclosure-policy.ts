@@ -60,8 +60,9 @@ const OVERSIGHT = { audit: ALL, complaint: ALL, 'legal-claim': ALL, 'data-protec
  * list is refused for it (403); an auditor or admin reads only under a purpose they state.
  */
 export const DISCLOSURE_POLICY: Readonly<Record<Role, Partial<Record<Purpose, readonly DataKind[]>>>> = {
-  // Takes the application and calls back: who it is and how to reach them — not their health or home.
-  'intake-agent': { 'case-work': ['identity', 'contact'] },
+  // Takes the application and calls back: who it is and how to reach them — not their health or home; takes the
+  // institutions' group requests.
+  'intake-agent': { 'case-work': ['identity', 'contact', 'institution'] },
   // Decides on necessity from the mobility claims and writes the reasons; needs no address or contact data for it.
   'eligibility-officer': { 'case-work': ['identity', 'health', 'case-notes'] },
   // Plans the visit: who, where, how to reach them.
@@ -166,9 +167,15 @@ export const CLEAR_PERSONAL_PATHS: Readonly<Record<string, Readonly<Record<strin
   CaseRejected: { reason: 'case-notes' },
   AssessmentReopened: { reason: 'case-notes' },
   AssessmentClosed: { reason: 'case-notes' },
-  CaseOpened: { institutionKind: 'health' },
+  // Which institution a resident lives in: with the institution's kind (a care home, a hospital), where and how.
+  CaseOpened: { institutionKind: 'health', institutionId: 'institution', groupRequestId: 'institution' },
   CaseWithdrawn: { reason: 'case-notes' },
-  EvidenceAttached: { documentReference: 'case-notes' },
-  InstitutionRegistered: { name: 'institution', kind: 'health' },
+  // The kind of evidence says what the applicant has: a disability card, a care-level notice, a medical certificate.
+  EvidenceAttached: { documentReference: 'case-notes', kind: 'health' },
+  InstitutionRegistered: { name: 'institution', kind: 'institution' },
   CaseRecordAccessed: { purpose: 'access-log', reference: 'access-log', query: 'access-log' },
+  // Why a subject's data is held or was erased, and under which file: for those who oversee it.
+  LegalHoldPlaced: { ground: 'access-log', reference: 'access-log' },
+  LegalHoldLifted: { reference: 'access-log' },
+  SubjectErased: { ground: 'access-log', reference: 'access-log' },
 };

@@ -35,4 +35,5 @@ export {
   type PurposeQuery,
   purposeQuery,
   readingRole,
+  recordRead,
 } from './personal-read.ts';

@@ -67,6 +67,8 @@ export class PostgresKeyStore implements KeyStore {
   readonly #cache = new Map<string, { key: Buffer; until: number }>();
   /** Bumped by every erase: a lookup that started before an erase must not put the erased key back. */
   #erasures = 0;
+  /** Subjects being erased (evicted): not cached until then, so every read asks the table. */
+  readonly #uncached = new Map<string, number>();
 
   private constructor(sql: Sql, masterKey: Buffer, cacheMs: number, maxCached: number) {
     this.#sql = sql;
@@ -106,6 +108,11 @@ export class PostgresKeyStore implements KeyStore {
   #remember(tenantId: string, subjectId: string, key: Buffer, erasuresAtStart: number): Buffer {
     if (erasuresAtStart !== this.#erasures || this.#cacheMs <= 0 || this.#maxCached <= 0) return key;
     const name = subjectKey(tenantId, subjectId);
+    const until = this.#uncached.get(name);
+    if (until !== undefined) {
+      if (until > Date.now()) return key;
+      this.#uncached.delete(name);
+    }
     this.#cache.delete(name); // re-inserted as the newest
     this.#cache.set(name, { key, until: Date.now() + this.#cacheMs });
     for (const oldest of this.#cache.keys()) {
@@ -263,9 +270,15 @@ export class PostgresKeyStore implements KeyStore {
     return found;
   }
 
+  /**
+   * Drops the key and keeps it out of the cache for `cacheMs`: the erasure that caused the eviction is recorded before
+   * its key is destroyed, and a read in between must not cache the key for another minute.
+   */
   evict(tenantId: string, subjectId: string): void {
     this.#erasures++;
-    this.#cache.delete(subjectKey(tenantId, subjectId));
+    const name = subjectKey(tenantId, subjectId);
+    this.#cache.delete(name);
+    this.#uncached.set(name, Date.now() + this.#cacheMs);
   }
 
   async erase(tenantId: string, subjectId: string): Promise<void> {

@@ -76,6 +76,28 @@ export function caseWorkDisclosure(principal: Principal): Disclosure {
   }
 }
 
+/** Records that the caller read the case's personal data under `disclosure` (e.g. in the answer to a write). */
+export async function recordRead(
+  log: AccessLog,
+  request: FastifyRequest,
+  caseId: string,
+  resource: string,
+  disclosure: Disclosure,
+  reference?: string,
+): Promise<void> {
+  const principal = principalOf(request);
+  await log.record({
+    tenantId: principal.tenantId,
+    caseId,
+    actor: { id: principal.subject, role: readingRole(principal) },
+    resource,
+    purpose: disclosure.purpose,
+    reference,
+    correlationId: String(request.id),
+    traceparent: typeof request.headers.traceparent === 'string' ? request.headers.traceparent : undefined,
+  });
+}
+
 /**
  * Admits a read of one case's personal data: decides the disclosure, records the read (coalesced, access-log.ts)
  * and marks the answer not to be stored. Call it after the case was found for the caller's tenant (a read of a case
@@ -89,16 +111,7 @@ export async function admitPersonalRead(
 ): Promise<{ principal: Principal; disclosure: Disclosure }> {
   const principal = principalOf(request);
   const disclosure = disclosureOf(principal, read.query.purpose);
-  await log.record({
-    tenantId: principal.tenantId,
-    caseId: read.caseId,
-    actor: { id: principal.subject, role: readingRole(principal) },
-    resource: read.resource,
-    purpose: disclosure.purpose,
-    reference: read.query.reference,
-    correlationId: String(request.id),
-    traceparent: typeof request.headers.traceparent === 'string' ? request.headers.traceparent : undefined,
-  });
+  await recordRead(log, request, read.caseId, read.resource, disclosure, read.query.reference);
   reply?.header('cache-control', 'no-store');
   return { principal, disclosure };
 }

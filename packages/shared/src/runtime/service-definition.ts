@@ -127,7 +127,10 @@ function withErasures(name: string, parts: SystemParts, plugin: FastifyPluginAsy
           registry: app.hasDecorator('processors') ? app.processors : undefined,
           log: app.log,
         },
-        (erasure) => keyStore.evict?.(erasure.tenantId, erasure.subjectId),
+        (erasure) => {
+          keyStore.evict?.(erasure.tenantId, erasure.subjectId);
+          keyStore.evict?.(erasure.tenantId, erasure.caseId);
+        },
       );
     });
     app.addHook('onClose', async () => {

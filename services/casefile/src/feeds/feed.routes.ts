@@ -3,7 +3,15 @@
  * UIs. Resume with the `Last-Event-ID` header (or `lastEventId`, for clients that cannot set headers); without
  * one, the feed starts at the live head.
  */
-import { HttpProblem, principalOf, requireRole } from '@buergerkoffer/shared/http';
+import {
+  eventStream,
+  HttpProblem,
+  lastEventIdHeader,
+  mediaTypes,
+  principalOf,
+  problemResponses,
+  requireRole,
+} from '@buergerkoffer/shared/http';
 import { type AccessLog, NOTHING, PersonalDataProtector } from '@buergerkoffer/shared/privacy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -26,6 +34,13 @@ const csv = <T extends z.ZodType<string, string>>(item: T) =>
     .pipe(z.array(item).min(1).max(50));
 
 const position = z.string().regex(/^\d{1,16}$/, 'a global position (a whole number)');
+/** The reply is hijacked and streamed (feed-hub.ts): declared by media type, never serialised. */
+const feed = (description: string) =>
+  mediaTypes(description, {
+    'text/event-stream': eventStream.describe(
+      'Each event: `id:` its global position, `data:` its history entry (JSON). `event: reset` when Last-Event-ID lies beyond the newest event; `event: overflow`, then the end of the stream, for a client that reads too slowly (it resumes with Last-Event-ID)',
+    ),
+  });
 
 /** Where a feed starts: after Last-Event-ID (header wins), else at the live head. */
 function startOf(request: FastifyRequest, query: string | undefined, head: number): number {
@@ -59,9 +74,18 @@ export const feedRoutes =
         onRequest: requireRole(...HISTORY_READERS),
         schema: {
           tags: ['feeds'],
+          operationId: 'casefileFollowCaseEvents',
           summary: "The case's events as Server-Sent Events (id = global position; resume with Last-Event-ID)",
           params: z.object({ caseId: z.uuid() }),
-          querystring: z.strictObject({ ...purposeQuery, lastEventId: position.optional() }),
+          headers: lastEventIdHeader,
+          querystring: z.strictObject({
+            ...purposeQuery,
+            lastEventId: position.optional().describe('As Last-Event-ID, for clients that cannot set headers'),
+          }),
+          response: {
+            200: feed("The case's events as they are stored, with the personal data the caller may see"),
+            ...problemResponses(403, 404),
+          },
         },
       },
       async (request, reply) => {
@@ -103,12 +127,22 @@ export const feedRoutes =
         onRequest: requireRole(...HISTORY_READERS),
         schema: {
           tags: ['feeds'],
+          operationId: 'casefileFollowTenantEvents',
           summary: "The tenant's events as Server-Sent Events, filtered by type and service",
+          headers: lastEventIdHeader,
           querystring: z.strictObject({
-            types: csv(z.string().regex(/^[A-Za-z][\w.-]{0,99}$/, 'an event type name')).optional(),
-            services: csv(z.enum(SERVICES)).optional(),
-            lastEventId: position.optional(),
+            types: csv(z.string().regex(/^[A-Za-z][\w.-]{0,99}$/, 'an event type name'))
+              .optional()
+              .describe('Event types, comma-separated (e.g. CaseOpened,NecessityConfirmed)'),
+            services: csv(z.enum(SERVICES))
+              .optional()
+              .describe(`Services, comma-separated: ${SERVICES.join(', ')}`),
+            lastEventId: position.optional().describe('As Last-Event-ID, for clients that cannot set headers'),
           }),
+          response: {
+            200: feed('The tenant\'s events as they are stored, no personal data shown ("[withheld]")'),
+            ...problemResponses(403),
+          },
         },
       },
       async (request, reply) => {

@@ -2,7 +2,16 @@
  * The auditors' and staff's view of a case: its history (paginated JSON, or the printable export), its state at any
  * point (time travel), and the integrity check. Every read of case data is recorded in the case's access log first.
  */
-import { notFound, principalOf, requireRole, strictDate, strictInstant } from '@buergerkoffer/shared/http';
+import {
+  htmlDocument,
+  mediaTypes,
+  notFound,
+  principalOf,
+  problemResponses,
+  requireRole,
+  strictDate,
+  strictInstant,
+} from '@buergerkoffer/shared/http';
 import { type AccessLog, disclose, PersonalDataProtector } from '@buergerkoffer/shared/privacy';
 import type { FastifyReply } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
@@ -25,6 +34,108 @@ const asOfParam = z
     'expected an ISO 8601 time with a zone (2026-11-25T10:00:00Z) or a global position (a whole number)',
   );
 
+/** One event of a case's history (history.ts, `toEntry`): in the history pages and the subject export. */
+export const historyEntry = z.object({
+  position: z.number().int().describe('The global position: the order of the history'),
+  recordedAt: z.string(),
+  service: z.string(),
+  stream: z.string(),
+  revision: z.number().int(),
+  type: z.string(),
+  schemaVersion: z.number().int(),
+  actor: z.object({ id: z.string(), role: z.string() }).nullable(),
+  correlationId: z.string().nullable(),
+  causationId: z.string().nullable(),
+  data: z
+    .unknown()
+    .describe(
+      'The event as stored, its personal fields opened or "[withheld]" as the caller may see them, or "[erased]"',
+    ),
+});
+const historyPage = z
+  .object({
+    caseId: z.string(),
+    events: z.array(historyEntry),
+    next: z.string().nullable().describe('The cursor of the next page (`after`); null on the last'),
+  })
+  .describe('A page of the history in global order');
+/** casefile's CaseState (case-state.ts): what the fold of the history knows, personal data aside. */
+const caseState = z
+  .object({
+    caseId: z.string(),
+    status: z.enum([
+      'received',
+      'awaiting-decision',
+      'evidence-requested',
+      'approved',
+      'rejected',
+      'closed',
+      'withdrawn',
+    ]),
+    reference: z.string().nullable(),
+    channel: z.string().nullable(),
+    openedAt: z.string().nullable(),
+    requestedServices: z.array(z.string()).readonly(),
+    evidence: z.array(z.object({ evidenceId: z.string(), kind: z.string(), attachedAt: z.string() })).readonly(),
+    intake: z.object({ status: z.enum(['none', 'open', 'withdrawn']), withdrawnAt: z.string().nullable() }),
+    eligibility: z.object({
+      status: z.enum(['none', 'awaiting-decision', 'evidence-requested', 'approved', 'rejected', 'closed']),
+      precheckOutcome: z.string().nullable(),
+      ruleSetVersion: z.number().int().nullable(),
+      rules: z
+        .union([
+          z
+            .array(z.object({ rule: z.string(), passed: z.union([z.boolean(), z.string()]), detail: z.string() }))
+            .readonly(),
+          z.string(),
+        ])
+        .describe('Each rule\'s result, or "[withheld]" / "[erased]" where the caller may not see them'),
+      checkedAt: z.string().nullable(),
+    }),
+    decisions: z
+      .array(
+        z.object({
+          outcome: z.enum(['approved', 'rejected', 'evidence-requested', 'reopened', 'closed']),
+          by: z.string().nullable(),
+          at: z.string(),
+          reason: z.string().nullable(),
+          override: z.string().nullable(),
+          ruleSetVersion: z.number().int().nullable(),
+          position: z.number().int(),
+        }),
+      )
+      .readonly(),
+    position: z.number().int().describe('The last event folded in'),
+    recordedAt: z.string().nullable(),
+    events: z.number().int(),
+    accesses: z.number().int(),
+    uninterpreted: z
+      .record(z.string(), z.number().int())
+      .describe('Events of types the fold does not interpret, by service (they are in the history all the same)'),
+    asOf: z.string(),
+  })
+  .describe('The case as it stood');
+const verification = z
+  .discriminatedUnion('ok', [
+    z.object({
+      caseId: z.string(),
+      checkedAt: z.string(),
+      ok: z.literal(true),
+      streams: z.number().int(),
+      events: z.number().int(),
+    }),
+    z.object({
+      caseId: z.string(),
+      checkedAt: z.string(),
+      ok: z.literal(false),
+      streams: z.number().int(),
+      events: z.number().int(),
+      brokenAt: z.object({ stream: z.string(), revision: z.number().int(), position: z.number().int() }),
+      reason: z.enum(['content-altered', 'chain-broken', 'revision-gap', 'missing-from-case-history']),
+    }),
+  ])
+  .describe('Whether every chain verifies; if not, the first broken link and why');
+
 export const historyRoutes =
   (deps: CasefileDeps & { readonly accessLog: AccessLog }): FastifyPluginAsyncZod =>
   async (app) => {
@@ -39,6 +150,7 @@ export const historyRoutes =
         onRequest: requireRole(...HISTORY_READERS),
         schema: {
           tags: ['history'],
+          operationId: 'casefileGetCaseHistory',
           summary:
             'Every event any service stored about the case, in global order (JSON pages, or ?format=html to file)',
           params,
@@ -48,6 +160,16 @@ export const historyRoutes =
             limit: z.coerce.number().int().min(1).max(1_000).default(100),
             after: z.string().max(64).optional(),
           }),
+          response: {
+            200: mediaTypes(
+              'A page of the history (JSON), or the whole history as a printable document (`format=html`)',
+              {
+                'application/json': historyPage,
+                'text/html': htmlDocument,
+              },
+            ),
+            ...problemResponses(403, 404),
+          },
         },
       },
       async (request, reply) => {
@@ -95,9 +217,11 @@ export const historyRoutes =
         onRequest: requireRole(...HISTORY_READERS),
         schema: {
           tags: ['history'],
+          operationId: 'casefileGetCaseState',
           summary: 'The case as it stood at a time or global position, folded from its history',
           params,
           querystring: z.strictObject({ ...purposeQuery, at: asOfParam.optional() }),
+          response: { 200: caseState, ...problemResponses(403, 404) },
         },
       },
       async (request, reply) => {
@@ -129,8 +253,10 @@ export const historyRoutes =
         onRequest: requireRole('auditor', 'admin'),
         schema: {
           tags: ['history'],
+          operationId: 'casefileVerifyCaseHistory',
           summary: 'Recomputes the hash chain of every stream of the case; names the first broken link',
           params,
+          response: { 200: verification, ...problemResponses(403, 404) },
         },
       },
       async (request) => {

@@ -23,7 +23,14 @@ import {
   uuidv7,
   VersionConflictError,
 } from '@buergerkoffer/shared/event-sourcing';
-import { notFound, type Principal, principalOf, requireRole } from '@buergerkoffer/shared/http';
+import {
+  notFound,
+  type Principal,
+  principalOf,
+  problemResponseFor,
+  problemResponses,
+  requireRole,
+} from '@buergerkoffer/shared/http';
 import {
   type AccessLog,
   disclosureOf,
@@ -35,11 +42,21 @@ import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { CasefileDeps } from '../deps.ts';
+import { historyEntry } from '../history/history.routes.ts';
 import { readWholeCase, toEntry } from '../history/history.ts';
 import { type SubjectCommand, subjectCodec, subjectDecider } from './subject.decider.ts';
 import { casesOfSubject } from './subject-cases.projection.ts';
 
 const params = z.object({ subjectId: z.uuid() });
+/** `subjectView`: the subject's rights record as it stands. */
+const subjectShape = {
+  subjectId: z.string(),
+  legalHold: z.object({ ground: z.enum(LEGAL_HOLD_GROUNDS), since: z.string() }).nullable(),
+  erased: z.object({ at: z.string(), cases: z.array(z.string()).readonly() }).nullable(),
+};
+const subject = z
+  .object(subjectShape)
+  .describe('Whether a legal hold applies, and whether (when) the subject was erased');
 
 /** The subject's state; 404 when the caller's tenant has no case about it (another tenant's subject is absent). */
 async function loadSubject(deps: CasefileDeps, principal: Principal, subjectId: string) {
@@ -102,7 +119,13 @@ export const privacyRoutes =
       '/privacy/subjects/:subjectId',
       {
         onRequest: requireRole('admin', 'auditor'),
-        schema: { tags: ['privacy'], summary: 'Whether a legal hold applies to the subject, and its erasure', params },
+        schema: {
+          tags: ['privacy'],
+          operationId: 'casefileGetDataSubject',
+          summary: 'Whether a legal hold applies to the subject, and its erasure',
+          params,
+          response: { 200: subject, ...problemResponses(403, 404) },
+        },
       },
       async (request) => {
         const { subjectId } = request.params;
@@ -117,9 +140,15 @@ export const privacyRoutes =
         onRequest: requireRole('admin', 'auditor'),
         schema: {
           tags: ['privacy'],
+          operationId: 'casefilePlaceLegalHold',
           summary: "Places a legal hold: the subject's data is kept (erasure refused) until it is lifted",
           params,
           body: z.strictObject({ ground: z.enum(LEGAL_HOLD_GROUNDS), reference: fileReference.optional() }),
+          response: {
+            200: subject,
+            ...problemResponses(403, 404),
+            ...problemResponseFor(409, 'The subject was erased: there is nothing left to hold'),
+          },
         },
       },
       async (request) => {
@@ -140,7 +169,17 @@ export const privacyRoutes =
       '/privacy/subjects/:subjectId/legal-hold',
       {
         onRequest: requireRole('admin', 'auditor'),
-        schema: { tags: ['privacy'], summary: 'Lifts the legal hold', params },
+        schema: {
+          tags: ['privacy'],
+          operationId: 'casefileLiftLegalHold',
+          summary: 'Lifts the legal hold',
+          params,
+          response: {
+            200: subject,
+            ...problemResponses(403, 404),
+            ...problemResponseFor(409, 'No legal hold applies to the subject'),
+          },
+        },
       },
       async (request) => {
         const { subjectId } = request.params;
@@ -162,8 +201,16 @@ export const privacyRoutes =
           tags: ['privacy'],
           summary:
             'Erases the data subject (Art. 17): destroys their key; every service forgets what it derived. Refused (409) while a legal hold applies',
+          operationId: 'casefileEraseDataSubject',
           params,
           body: z.strictObject({ ground: z.enum(ERASURE_GROUNDS), reference: fileReference.optional() }),
+          response: {
+            200: z
+              .object({ ...subjectShape, keyDestroyed: z.boolean() })
+              .describe('Recorded, and the key destroyed (again, on a retry: erasing is idempotent)'),
+            ...problemResponses(403, 404),
+            ...problemResponseFor(409, 'A legal hold applies: the data must be kept until it is lifted'),
+          },
         },
       },
       async (request) => {
@@ -178,8 +225,10 @@ export const privacyRoutes =
           at: now(),
           ...(request.body.reference ? { reference: request.body.reference } : {}),
         }));
-        // Recorded: now the key goes (again, on a retry: erasing is idempotent).
+        // Recorded: now the keys go (again, on a retry: erasing is idempotent) — the subject's, and those of their
+        // cases, under which events that did not name the subject were sealed (fallbackSubject).
         await deps.keyStore.erase(principal.tenantId, subjectId);
+        for (const caseId of state.erased?.cases ?? []) await deps.keyStore.erase(principal.tenantId, caseId);
         return { ...subjectView(subjectId, state), keyDestroyed: true };
       },
     );
@@ -192,8 +241,22 @@ export const privacyRoutes =
           tags: ['privacy'],
           summary:
             "Everything held about the subject (Art. 15): every service's events of each of their cases, opened, and the subject's rights record. Recorded in each case's access log",
+          operationId: 'casefileExportDataSubject',
           params,
           querystring: z.strictObject({ reference: fileReference.optional() }),
+          response: {
+            200: z
+              .object({
+                tenantId: z.string(),
+                generatedAt: z.string(),
+                generatedBy: z.object({ id: z.string(), role: z.string() }),
+                ...subjectShape,
+                cases: z.array(z.object({ caseId: z.string(), events: z.array(historyEntry) })),
+                rightsRecord: z.array(z.object({ type: z.string(), recordedAt: z.string(), data: z.unknown() })),
+              })
+              .describe("The subject's cases, each with every event of every service, and the rights record"),
+            ...problemResponses(403, 404),
+          },
         },
       },
       async (request, reply) => {

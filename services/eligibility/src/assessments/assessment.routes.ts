@@ -4,13 +4,24 @@ import { handleCommand, loadStream } from '@buergerkoffer/shared/event-sourcing'
 import {
   commandKeyOf,
   etag,
+  ifMatchHeader,
   ifMatchRevision,
   notFound,
+  personal,
   principalOf,
+  problemResponses,
   type Role,
   requireRole,
+  withHeaders,
 } from '@buergerkoffer/shared/http';
-import { accessLog, admitPersonalRead, purposeQuery, withhold } from '@buergerkoffer/shared/privacy';
+import {
+  accessLog,
+  admitPersonalRead,
+  caseWorkDisclosure,
+  purposeQuery,
+  recordRead,
+  withhold,
+} from '@buergerkoffer/shared/privacy';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -21,11 +32,45 @@ import {
   assessmentTransitions,
   toAssessmentStreamName,
 } from './assessment.decider.ts';
+import { precheckResult, ruleResult } from './assessment.events.ts';
 import { assessmentQueue } from './assessment-queue.projection.ts';
 import { decodeAssessmentEvent } from './integration/on-case-event.consumer.ts';
 
 const READERS: readonly Role[] = ['eligibility-officer', 'scheduler', 'auditor', 'admin', 'intake-agent'];
 const params = z.object({ caseId: z.uuid() });
+const STATUSES = ['awaiting-decision', 'evidence-requested', 'approved', 'rejected', 'closed'] as const;
+
+/** What `view` answers; the pre-check's outcome and rules and the officers' texts are personal (health data). */
+const assessmentView = z
+  .object({
+    caseId: z.string(),
+    status: z.enum(STATUSES),
+    precheck: z.object({
+      outcome: personal(precheckResult.shape.outcome),
+      ruleSetVersion: z.number().int(),
+      rules: personal(z.array(ruleResult)),
+    }),
+    decision: z
+      .object({
+        outcome: z.enum(['approved', 'rejected', 'evidence-requested']),
+        reason: z.string().nullable(),
+        override: z.string().nullable(),
+        decidedBy: z.string(),
+        decidedAt: z.string(),
+      })
+      .nullable(),
+    // `assessmentTransitions`.
+    allowedActions: z.array(z.string()).describe('The commands the assessment accepts now: a UI offers only these'),
+  })
+  .describe("The assessment, its personal data as far as the caller's role and purpose may see it");
+const assessmentQueuePage = z
+  .object({
+    items: z.array(z.object({ caseId: z.string(), status: z.string(), checkedAt: z.string() })),
+    total: z.number().int(),
+    page: z.number().int(),
+    pageSize: z.number().int(),
+  })
+  .describe('One page of the work queue, oldest pre-check first');
 
 /** The view's personal paths and their kinds (shared/privacy/disclosure-policy.ts): withheld unless disclosed. */
 const PERSONAL_VIEW_PATHS = {
@@ -69,13 +114,14 @@ export const assessmentRoutes =
         onRequest: requireRole(...READERS),
         schema: {
           tags: ['assessments'],
+          operationId: 'eligibilityListAssessments',
+          summary: "The officers' work queue: the tenant's assessments in a status",
           querystring: z.strictObject({
-            status: z
-              .enum(['awaiting-decision', 'evidence-requested', 'approved', 'rejected', 'closed'])
-              .default('awaiting-decision'),
+            status: z.enum(STATUSES).default('awaiting-decision'),
             page: z.coerce.number().int().min(1).default(1),
             pageSize: z.coerce.number().int().min(1).max(200).default(50),
           }),
+          response: { 200: assessmentQueuePage, ...problemResponses(403) },
         },
       },
       async (request) => assessmentQueue(deps.sql, principalOf(request).tenantId, request.query),
@@ -85,7 +131,14 @@ export const assessmentRoutes =
       '/assessments/:caseId',
       {
         onRequest: requireRole(...READERS),
-        schema: { tags: ['assessments'], params, querystring: z.strictObject(purposeQuery) },
+        schema: {
+          tags: ['assessments'],
+          operationId: 'eligibilityGetAssessment',
+          summary: "Reads a case's assessment (the read of its health data is recorded in the case's access log first)",
+          params,
+          querystring: z.strictObject(purposeQuery),
+          response: { 200: withHeaders(assessmentView, 'ETag'), ...problemResponses(403, 404) },
+        },
       },
       async (request, reply) => {
         const { caseId } = request.params;
@@ -106,7 +159,12 @@ export const assessmentRoutes =
         onRequest: requireRole('eligibility-officer'),
         schema: {
           tags: ['assessments'],
+          operationId: 'eligibilityDecideNecessity',
+          summary:
+            'Decides the necessity of a visit: approve (against the pre-check only with an override), reject, or ask for evidence',
           params,
+          headers: ifMatchHeader,
+          response: { 200: withHeaders(assessmentView, 'ETag'), ...problemResponses(403, 404, 409, 412, 428) },
           body: z.strictObject({
             outcome: z.enum(['approve', 'reject', 'request-evidence']),
             reason: freeText(2_000).optional(),
@@ -143,7 +201,13 @@ export const assessmentRoutes =
             ...commandKeyOf(request),
           },
         );
-        return reply.header('etag', etag(result.revision)).send(view(result.state));
+        // The answer shows the assessment to its writer: a read like the view's, recorded and not cached.
+        const disclosure = caseWorkDisclosure(principal);
+        await recordRead(reads, request, caseId, 'assessment', disclosure);
+        return reply
+          .header('etag', etag(result.revision))
+          .header('cache-control', 'no-store')
+          .send(withhold(view(result.state), disclosure, PERSONAL_VIEW_PATHS));
       },
     );
   };

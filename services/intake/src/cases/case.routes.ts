@@ -14,19 +14,25 @@ import {
 import {
   commandKeyOf,
   etag,
+  ifMatchHeader,
   ifMatchRevision,
   locationOf,
   notFound,
   type Principal,
+  personal,
+  personalText,
   principalOf,
+  problemResponses,
   type Role,
   requireRole,
+  withHeaders,
 } from '@buergerkoffer/shared/http';
 import {
   accessLog,
   admitPersonalRead,
   caseWorkDisclosure,
   purposeQuery,
+  recordRead,
   withhold,
 } from '@buergerkoffer/shared/privacy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
@@ -34,7 +40,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { CaseCommand } from './case.commands.ts';
 import { type CaseState, caseDecider, caseTransitions, toCaseStreamName } from './case.decider.ts';
-import { channel, evidenceKind, serviceId } from './case.events.ts';
+import { address, channel, contactPerson, evidenceKind, mobility, serviceId } from './case.events.ts';
 import { applicantInput, contactPersonInput, mobilityInput, uniqueServices } from './case.schemas.ts';
 import { listCases } from './case-list.projection.ts';
 import { decodeCaseEvent as decode, openCase } from './open-case.ts';
@@ -63,23 +69,51 @@ const openCaseBody = (now: () => Date) =>
   });
 
 const caseParams = z.object({ caseId: z.uuid() });
-const caseCreated = z.object({ caseId: z.string(), reference: z.string(), status: z.literal('open') });
-const caseView = z.object({
-  caseId: z.string(),
-  reference: z.string(),
-  status: z.enum(['open', 'withdrawn']),
-  applicant: z.unknown(),
-  requestedServices: z.array(z.string()),
-  mobility: z.unknown(),
-  channel: z.string(),
-  contactPerson: z.unknown().nullable(),
-  evidenceIds: z.array(z.string()),
-  possibleDuplicateOf: z.array(z.string()),
-  openedAt: z.string(),
-  withdrawnReason: z.string().optional(),
-  /** The commands the case accepts now (case.decider.ts, `caseTransitions`): a UI offers only these. */
-  allowedActions: z.array(z.string()),
-});
+const caseCreated = z
+  .object({ caseId: z.string(), reference: z.string(), status: z.literal('open') })
+  .describe('The case opened (for a repeated Idempotency-Key: the one opened the first time)');
+const caseView = z
+  .object({
+    caseId: z.string(),
+    reference: z.string(),
+    status: z.enum(['open', 'withdrawn']),
+    applicant: z.object({
+      subjectId: z.string(),
+      givenNames: personalText,
+      familyName: personalText,
+      birthDate: personalText,
+      address: personal(address),
+      phone: personalText.optional(),
+      email: personalText.optional(),
+    }),
+    requestedServices: z.array(z.string()),
+    mobility: personal(mobility),
+    channel: z.string(),
+    contactPerson: personal(contactPerson).nullable(),
+    evidenceIds: z.array(z.string()),
+    possibleDuplicateOf: z.array(z.string()),
+    openedAt: z.string(),
+    withdrawnReason: personalText.optional(),
+    // case.decider.ts, `caseTransitions`.
+    allowedActions: z.array(z.string()).describe('The commands the case accepts now: a UI offers only these'),
+  })
+  .describe("The case, its personal data as far as the caller's role and purpose may see it");
+const caseList = z
+  .object({
+    items: z.array(
+      z.object({
+        caseId: z.string(),
+        reference: z.string(),
+        status: z.string(),
+        requestedServices: z.array(z.string()),
+        openedAt: z.string(),
+      }),
+    ),
+    page: z.number().int(),
+    pageSize: z.number().int(),
+    total: z.number().int(),
+  })
+  .describe("One page of the tenant's cases, oldest first");
 
 /** The case of the caller's tenant, or 404 — another tenant's case answers as if it did not exist. One read. */
 async function loadCase(store: EventStore, caseId: string, principal: Principal) {
@@ -152,7 +186,13 @@ export const caseRoutes =
       '/cases',
       {
         onRequest: requireRole(...WRITERS),
-        schema: { tags: ['cases'], body: openCaseBody(deps.now), response: { 201: caseCreated } },
+        schema: {
+          tags: ['cases'],
+          operationId: 'intakeOpenCase',
+          summary: 'Opens a case for an applicant (a possible duplicate is flagged, not refused)',
+          body: openCaseBody(deps.now),
+          response: { 201: withHeaders(caseCreated, 'Location', 'ETag'), ...problemResponses(403) },
+        },
       },
       async (request, reply) => {
         const key = request.headers['idempotency-key'];
@@ -174,11 +214,14 @@ export const caseRoutes =
         onRequest: requireRole(...READERS),
         schema: {
           tags: ['cases'],
+          operationId: 'intakeListCases',
+          summary: "Lists the tenant's cases, a page at a time",
           querystring: z.strictObject({
             status: z.enum(['open', 'withdrawn']).optional(),
             page: z.coerce.number().int().min(1).default(1),
             pageSize: z.coerce.number().int().min(1).max(200).default(50),
           }),
+          response: { 200: caseList, ...problemResponses(403) },
         },
       },
       async (request) => listCases(deps.sql, principalOf(request).tenantId, request.query),
@@ -190,9 +233,11 @@ export const caseRoutes =
         onRequest: requireRole(...READERS),
         schema: {
           tags: ['cases'],
+          operationId: 'intakeGetCase',
+          summary: 'Reads a case (the read of its personal data is recorded in its access log first)',
           params: caseParams,
           querystring: z.strictObject(purposeQuery),
-          response: { 200: caseView },
+          response: { 200: withHeaders(caseView, 'ETag'), ...problemResponses(403, 404) },
         },
       },
       async (request, reply) => {
@@ -213,22 +258,35 @@ export const caseRoutes =
       const loaded = await loadCase(deps.store, caseId, principalOf(request));
       const expected = ifMatchRevision(request);
       const result = await run(request, caseId, command, loaded, expected);
-      // The writer sees what their role's case work may (a writer is not a reader of everything the case holds);
-      // the answer is not cached, and what the idempotency store keeps of it is sealed (shared/http/idempotency.ts).
+      // The writer sees what their role's case work may (a writer is not a reader of everything the case holds),
+      // and that answer is a read like any other: recorded, not cached (what the idempotency store keeps of it is
+      // sealed, shared/http/idempotency.ts).
+      const principal = principalOf(request);
+      const disclosure = caseWorkDisclosure(principal);
+      if (disclosure.kinds.size > 0) await recordRead(reads, request, caseId, 'case', disclosure);
       reply.header('cache-control', 'no-store');
-      return {
-        etag: etag(result.revision),
-        body: withhold(view(result.state), caseWorkDisclosure(principalOf(request)), PERSONAL_VIEW_PATHS),
-      };
+      return { etag: etag(result.revision), body: withhold(view(result.state), disclosure, PERSONAL_VIEW_PATHS) };
     };
-    const changeSchema = <Body extends z.ZodType>(body: Body) => ({
+    const changeSchema = <Body extends z.ZodType>(operationId: string, summary: string, body: Body) => ({
       onRequest: requireRole(...WRITERS),
-      schema: { tags: ['cases'], params: caseParams, body, response: { 200: caseView } },
+      schema: {
+        tags: ['cases'],
+        operationId,
+        summary,
+        params: caseParams,
+        headers: ifMatchHeader,
+        body,
+        response: { 200: withHeaders(caseView, 'ETag'), ...problemResponses(403, 404, 409, 412, 428) },
+      },
     });
 
     app.post(
       '/cases/:caseId/services',
-      changeSchema(z.strictObject({ add: z.array(serviceId).default([]), remove: z.array(serviceId).default([]) })),
+      changeSchema(
+        'intakeChangeServices',
+        'Adds and removes requested services (at least one remains)',
+        z.strictObject({ add: z.array(serviceId).default([]), remove: z.array(serviceId).default([]) }),
+      ),
       async (request, reply) => {
         const { caseId } = request.params;
         const now = deps.now().toISOString();
@@ -240,6 +298,8 @@ export const caseRoutes =
     app.post(
       '/cases/:caseId/evidence',
       changeSchema(
+        'intakeAttachEvidence',
+        'Attaches a piece of evidence by reference and checksum (never the document itself)',
         z.strictObject({
           kind: evidenceKind,
           documentReference: singleLineText(500),
@@ -256,7 +316,11 @@ export const caseRoutes =
     );
     app.put(
       '/cases/:caseId/contact-person',
-      changeSchema(z.strictObject({ contactPerson: contactPersonInput.nullable() })),
+      changeSchema(
+        'intakeUpdateContactPerson',
+        "Sets or removes (null) the applicant's contact person",
+        z.strictObject({ contactPerson: contactPersonInput.nullable() }),
+      ),
       async (request, reply) => {
         const { caseId } = request.params;
         const now = deps.now().toISOString();
@@ -272,7 +336,7 @@ export const caseRoutes =
     );
     app.post(
       '/cases/:caseId/withdrawal',
-      changeSchema(z.strictObject({ reason: freeText(1_000) })),
+      changeSchema('intakeWithdrawCase', 'Withdraws the case', z.strictObject({ reason: freeText(1_000) })),
       async (request, reply) => {
         const { caseId } = request.params;
         const now = deps.now().toISOString();

@@ -27,10 +27,14 @@ import {
   locationOf,
   notFound,
   type Principal,
+  personal,
   principalOf,
+  problemResponses,
   type Role,
   requireRole,
+  withHeaders,
 } from '@buergerkoffer/shared/http';
+import { caseWorkDisclosure, withhold } from '@buergerkoffer/shared/privacy';
 import type { FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -38,7 +42,7 @@ import { addressInput, applicantInput, mobilityInput, uniqueServices } from '../
 import { openCases } from '../cases/open-case.ts';
 import type { InstitutionCommand } from './institution.commands.ts';
 import { type InstitutionState, institutionDecider, toInstitutionStreamName } from './institution.decider.ts';
-import { institutionCodec, institutionKind } from './institution.events.ts';
+import { institutionCodec, institutionContact, institutionKind, institutionRegistered } from './institution.events.ts';
 import { TurnTakingStore } from './turn-taking-store.ts';
 
 export interface InstitutionRoutesDeps {
@@ -72,6 +76,10 @@ const groupRequestInput = (now: () => Date) =>
     residents: z.array(residentInput(now)).min(1).max(60),
     preferredDates: uniqueList(upcomingDate(now), { max: 10 }).default([]),
   });
+
+const institutionView = institutionRegistered.shape.data
+  .extend({ contact: personal(institutionContact), groupRequestIds: z.array(z.string()).readonly() })
+  .describe('The institution as registered, and its group requests');
 
 const context = (request: FastifyRequest, principal: Principal, extra: { idempotencyKey?: string } = {}) => ({
   tenantId: principal.tenantId,
@@ -116,8 +124,17 @@ export const institutionRoutes =
         onRequest: requireRole(...WRITERS),
         schema: {
           tags: ['institutions'],
+          operationId: 'intakeRegisterInstitution',
+          summary: 'Registers an institution (a care home, …) whose residents are visited together',
           body: institutionInput,
-          response: { 201: z.object({ institutionId: z.string() }) },
+          response: {
+            201: withHeaders(
+              z.object({ institutionId: z.string() }).describe('The institution registered'),
+              'Location',
+              'ETag',
+            ),
+            ...problemResponses(403),
+          },
         },
       },
       async (request, reply) => {
@@ -143,7 +160,16 @@ export const institutionRoutes =
 
     app.get(
       '/institutions/:institutionId',
-      { onRequest: requireRole(...READERS), schema: { tags: ['institutions'], params } },
+      {
+        onRequest: requireRole(...READERS),
+        schema: {
+          tags: ['institutions'],
+          operationId: 'intakeGetInstitution',
+          summary: 'Reads an institution',
+          params,
+          response: { 200: withHeaders(institutionView, 'ETag'), ...problemResponses(403, 404) },
+        },
+      },
       async (request, reply) => {
         const { state, revision } = await loadInstitution(
           deps.store,
@@ -151,9 +177,19 @@ export const institutionRoutes =
           principalOf(request),
         );
         if (state.status === 'none') throw notFound();
+        // The contact is a member of the institution's staff: shown to the roles whose case work reaches them
+        // (shared/privacy/disclosure-policy.ts), never cached. Not a case: no case's access log records it.
+        const view = { ...state.registered, groupRequestIds: state.groupRequestIds };
         return reply
           .header('etag', `W/"${revision}"`)
-          .send({ ...state.registered, groupRequestIds: state.groupRequestIds });
+          .header('cache-control', 'no-store')
+          .send(
+            withhold(view, caseWorkDisclosure(principalOf(request)), {
+              contact: 'contact',
+              name: 'institution',
+              kind: 'institution',
+            }),
+          );
       },
     );
 
@@ -163,9 +199,19 @@ export const institutionRoutes =
         onRequest: requireRole(...WRITERS),
         schema: {
           tags: ['institutions'],
+          operationId: 'intakeRequestGroupAppointment',
+          summary: "Requests a group appointment: one case per resident, each the resident's own",
           params,
           body: groupRequestInput(deps.now),
-          response: { 201: z.object({ groupRequestId: z.string(), caseIds: z.array(z.string()) }) },
+          response: {
+            201: withHeaders(
+              z
+                .object({ groupRequestId: z.string(), caseIds: z.array(z.string()) })
+                .describe("The group request and its residents' cases, in the order of `residents`"),
+              'Location',
+            ),
+            ...problemResponses(403, 404, 409),
+          },
         },
       },
       async (request, reply) => {

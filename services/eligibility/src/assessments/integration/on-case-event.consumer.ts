@@ -108,6 +108,7 @@ export function caseEventsHandler(deps: ConsumerDeps): MessageHandler {
         await run({ type: 'CloseAssessment', caseId, reason: 'case withdrawn', now: event.time });
         return;
       case 'intake.case.evidence-attached.v1':
+      case 'intake.case.evidence-attached.v2':
         return; // evidence is for the officer to look at; nothing to pre-check
       default: {
         const _unhandled: never = received;

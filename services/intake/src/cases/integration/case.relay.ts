@@ -17,6 +17,7 @@ import type {
   StoredEvent,
 } from '@buergerkoffer/shared/event-sourcing';
 import { type EventBus, type Relay, type RelayRoute, routeOf, startRelay } from '@buergerkoffer/shared/messaging';
+import { isSealed } from '@buergerkoffer/shared/privacy';
 import { caseCodec } from '../case.events.ts';
 
 /** One event on INTAKE_CASE_TOPIC, keyed by case (so a case's events stay in order on one partition). */
@@ -31,6 +32,8 @@ export function toIntegrationEvents(stored: StoredEvent): RelayRoute[] {
   switch (event?.type) {
     case 'CaseOpened': {
       const { data } = event;
+      // The claims were sealed from the first event on; anything else is not published (the relay holds on it).
+      if (!isSealed(data.mobility)) throw new Error(`${stored.stream}@${stored.revision}: mobility claims not sealed`);
       return route(stored, data.caseId, {
         type: 'intake.case.opened.v2',
         data: {
@@ -42,7 +45,8 @@ export function toIntegrationEvents(stored: StoredEvent): RelayRoute[] {
           channel: data.channel,
           ...(data.groupRequestId ? { groupRequestId: data.groupRequestId } : {}),
           ...(data.institutionId ? { institutionId: data.institutionId } : {}),
-          ...(data.institutionKind ? { institutionKind: data.institutionKind } : {}),
+          // Sealed since issue 13; an opening stored before holds it in clear, and it is left out then.
+          ...(isSealed(data.institutionKind) ? { institutionKind: data.institutionKind } : {}),
           possibleDuplicateOf: data.possibleDuplicateOf,
           openedAt: data.openedAt,
         },
@@ -52,12 +56,12 @@ export function toIntegrationEvents(stored: StoredEvent): RelayRoute[] {
       return route(stored, event.data.caseId, { type: 'intake.case.services-changed.v1', data: event.data });
     case 'EvidenceAttached': {
       const { data } = event;
+      // Neither the reference nor the kind of evidence (what the applicant has) leaves the service.
       return route(stored, data.caseId, {
-        type: 'intake.case.evidence-attached.v1',
+        type: 'intake.case.evidence-attached.v2',
         data: {
           caseId: data.caseId,
           evidenceId: data.evidenceId,
-          kind: data.kind,
           checksum: data.checksum,
           attachedAt: data.attachedAt,
         },
