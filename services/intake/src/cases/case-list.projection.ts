@@ -176,6 +176,21 @@ export async function findOpenDuplicates(
   return found;
 }
 
+/**
+ * Of these cases, those still comparable: a case whose applicant was erased lost its duplicate key, and a link to it
+ * ("same name and birth date as case X") would tell its erased applicant's identity from the other case's.
+ */
+export async function stillComparable(sql: Sql, tenantId: string, caseIds: readonly string[]): Promise<string[]> {
+  if (caseIds.length === 0) return [];
+  const rows = await sql.query<{ case_id: string }>(
+    `select case_id::text as case_id from intake_case_list
+      where tenant_id = $1 and case_id = any($2::uuid[]) and duplicate_key is not null`,
+    [tenantId, [...caseIds]],
+  );
+  const kept = new Set(rows.map((row) => row.case_id));
+  return caseIds.filter((caseId) => kept.has(caseId));
+}
+
 export interface CaseListPage {
   readonly items: {
     caseId: string;

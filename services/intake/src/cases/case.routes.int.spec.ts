@@ -195,6 +195,32 @@ describe('intake cases over HTTP (embedded store)', () => {
   });
 
   describe('GET /cases and probable duplicates', () => {
+    it('stops linking a case to a probable duplicate whose applicant was erased', async () => {
+      const person = { ...request, applicant: { ...request.applicant, familyName: 'Einzigartig', givenNames: 'Ida' } };
+      const first = (await open(person)).json();
+      const second = (await open(person)).json();
+      const shown = async (caseId: string) =>
+        (
+          await app.inject({
+            method: 'GET',
+            url: `/cases/${caseId}?purpose=subject-request`,
+            headers: await auth('admin'),
+          })
+        ).json();
+      expect((await shown(second.caseId)).possibleDuplicateOf).toEqual([first.caseId]);
+      const subjectId = (await shown(first.caseId)).applicant.subjectId;
+      // The erasure as casefile records it: intake's case list forgets the first case's duplicate key.
+      await fixture.store.append(`privacySubject-${subjectId}`, [
+        {
+          id: crypto.randomUUID(),
+          type: 'SubjectErased',
+          data: { subjectId, caseId: first.caseId, ground: 'objection', by: 'admin-1', at: new Date().toISOString() },
+          metadata: { tenantId: 'bochum', caseId: first.caseId, actor: { id: 'admin-1', role: 'admin' } },
+        },
+      ]);
+      await expect.poll(async () => (await shown(second.caseId)).possibleDuplicateOf, { timeout: 30_000 }).toEqual([]);
+    });
+
     it('lists the tenant’s cases by status, paginated, without personal data; flags a probable duplicate', async () => {
       const list = async (query: string, tenant = 'bochum') =>
         (

@@ -42,7 +42,7 @@ import type { CaseCommand } from './case.commands.ts';
 import { type CaseState, caseDecider, caseTransitions, toCaseStreamName } from './case.decider.ts';
 import { address, channel, contactPerson, evidenceKind, mobility, serviceId } from './case.events.ts';
 import { applicantInput, contactPersonInput, mobilityInput, uniqueServices } from './case.schemas.ts';
-import { listCases } from './case-list.projection.ts';
+import { listCases, stillComparable } from './case-list.projection.ts';
 import { decodeCaseEvent as decode, openCase } from './open-case.ts';
 
 export interface CaseRoutesDeps {
@@ -249,7 +249,12 @@ export const caseRoutes =
           resource: 'case',
           query: request.query,
         });
-        return reply.header('etag', etag(revision)).send(withhold(view(state), disclosure, PERSONAL_VIEW_PATHS));
+        const shown = view(state);
+        // Links to cases whose applicants were erased since are not shown (case-list.projection.ts).
+        const comparable = await stillComparable(deps.sql, principalOf(request).tenantId, shown.possibleDuplicateOf);
+        return reply
+          .header('etag', etag(revision))
+          .send(withhold({ ...shown, possibleDuplicateOf: comparable }, disclosure, PERSONAL_VIEW_PATHS));
       },
     );
 
