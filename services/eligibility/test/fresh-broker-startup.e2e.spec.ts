@@ -149,16 +149,30 @@ describeWithAll(
             ),
           );
           // The dependencies, then each processor and consumer by name; casefile without the bus.
+          // Each process also follows erasures to evict keys from its cache (`<service>:key-cache`).
           expect(readiness.map((r) => r.checks)).toEqual([
-            { eventStore: true, bus: true, 'relay:intake-case': true, 'intake:case-list': true },
+            {
+              eventStore: true,
+              bus: true,
+              'relay:intake-case': true,
+              'intake:case-list': true,
+              'intake:key-cache': true,
+            },
             {
               eventStore: true,
               bus: true,
               'relay:eligibility-assessment': true,
               'eligibility:queue': true,
               'consumer:eligibility': true,
+              'eligibility:key-cache': true,
             },
-            { eventStore: true, 'casefile:feed-hub': true },
+            {
+              eventStore: true,
+              'casefile:feed-hub': true,
+              'casefile:key-cache': true,
+              'casefile:subject-cases': true,
+              'casefile:erasures': true,
+            },
           ]);
           const ready = performance.now();
 
