@@ -53,12 +53,13 @@ export interface CasefileFixture {
   readonly close: () => Promise<void>;
 }
 
-export async function casefileApp(sql: Sql, feeds: FeedOptions = {}): Promise<CasefileFixture> {
+/** `now`: the service's clock (default the system's), for reads that depend on the day. */
+export async function casefileApp(sql: Sql, feeds: FeedOptions = {}, now?: () => Date): Promise<CasefileFixture> {
   const fixture = await buildTestApp(definition, {
     sql,
     storeOptions: { pollIntervalMs: 200 },
     listen: true,
-    deps: (deps) => ({ ...deps, feeds }),
+    deps: (deps) => ({ ...deps, feeds, ...(now ? { now } : {}) }),
   });
   const url = fixture.url ?? '';
   const auth = (role: Role, tenantId = 'bochum', subject = `${role}-1`) => fixture.auth(role, tenantId, subject);

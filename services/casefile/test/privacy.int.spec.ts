@@ -1,13 +1,16 @@
 /** The data subjects' rights over HTTP (erasure, legal hold, export), on PGlite with the real key store. */
 import { pgliteSql } from '@buergerkoffer/shared/event-sourcing';
+import { openEventStream as openFeed } from '@buergerkoffer/shared/testing';
 import { PGlite } from '@electric-sql/pglite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type CasefileFixture, casefileApp, caseWriter } from './casefile.fixture.ts';
 
 describe('privacy: erasure, legal hold and export', () => {
   let fx: CasefileFixture;
+  /** The service's clock: a day can pass in a test. */
+  let clock = Date.now();
   beforeAll(async () => {
-    fx = await casefileApp(pgliteSql(await PGlite.create()));
+    fx = await casefileApp(pgliteSql(await PGlite.create()), { heartbeatMs: 100 }, () => new Date(clock));
   });
   afterAll(async () => fx?.close());
 
@@ -104,6 +107,24 @@ describe('privacy: erasure, legal hold and export', () => {
     });
     expect(unknown.status).toBe(404);
     expect((await fx.keys.findKey('bochum', c.subjectId)) instanceof Buffer).toBe(true);
+  });
+
+  it('records a live feed again when it stays open into the next day', async () => {
+    const c = await knownCase();
+    const feed = openFeed(`${fx.url}/cases/${c.caseId}/events`, await fx.auth('scheduler'));
+    await feed.ready;
+    await feed.until(() => feed.comments > 0);
+    const feedRecords = async () =>
+      (await fx.get(`/cases/${c.caseId}/history?purpose=audit&limit=1000`, 'auditor')).body.events.filter(
+        (e: { type: string; data: { resource?: string } }) =>
+          e.type === 'CaseRecordAccessed' && e.data.resource === 'feed',
+      ).length;
+    expect(await feedRecords()).toBe(1);
+    clock += 86_400_000;
+    await c.note('the next day');
+    await feed.until(() => feed.events.some((e) => e.data.includes('the next day')));
+    feed.close();
+    expect(await feedRecords()).toBe(2);
   });
 
   it('destroys the key of an erasure recorded before a crash that left the key in place', async () => {

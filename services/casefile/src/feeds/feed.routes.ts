@@ -12,7 +12,7 @@ import {
   problemResponses,
   requireRole,
 } from '@buergerkoffer/shared/http';
-import { type AccessLog, NOTHING, PersonalDataProtector } from '@buergerkoffer/shared/privacy';
+import { type AccessLog, NOTHING, PersonalDataProtector, recordRead } from '@buergerkoffer/shared/privacy';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
@@ -113,7 +113,12 @@ export const feedRoutes =
             matches: (event) => namesCase(event.metadata, caseId),
             readAfter: (after, limit) =>
               deps.store.readCase(principal.tenantId, caseId, { afterPosition: after, limit }),
-            render: async (event) => JSON.stringify(await toEntry(protector, event, disclosure)),
+            render: async (event) => {
+              // A feed open past midnight is the next day's read too: recorded again (the same day's is a no-op in
+              // this process; a failure ends this stream and the client resumes, admitted and recorded anew).
+              await recordRead(deps.accessLog, request, caseId, 'feed', disclosure, request.query.reference);
+              return JSON.stringify(await toEntry(protector, event, disclosure));
+            },
           },
           from,
           release,
