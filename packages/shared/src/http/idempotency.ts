@@ -11,24 +11,18 @@
  * All times are the database's clock, so instances with skewed clocks agree on who holds a key.
  *
  * What is kept: the request's HMAC under the answer's key (never the request), a hash of the key (never the key), and the answer's status
- * and its three headers and body sealed (AES-256-GCM) under a key derived from the client's Idempotency-Key and the
+ * and its three headers and body sealed (AES-256-GCM, privacy/crypto.ts) under a key derived from the client's Idempotency-Key and the
  * deployment's secret (HKDF): an answer that holds personal data (the case-change routes answer the case) is not
  * in clear here, and cannot be opened from the database alone — only by a retry that presents the key, which only
  * the client that made the request holds. Rows written before answers were sealed are deleted at start.
  */
-import {
-  createCipheriv,
-  createDecipheriv,
-  createHash,
-  createHmac,
-  hkdfSync,
-  randomBytes,
-  randomUUID,
-} from 'node:crypto';
+import { createHash, createHmac, hkdfSync, randomUUID } from 'node:crypto';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { z } from 'zod';
 import { canonicalJson } from '../event-sourcing/hashing.ts';
 import { ensureSchema } from '../event-sourcing/postgres/migrations.ts';
 import type { Sql } from '../event-sourcing/postgres/sql.ts';
+import { isSealed, seal, unseal } from '../privacy/crypto.ts';
 import { HttpProblem } from './problem.ts';
 
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -62,22 +56,24 @@ const answerKey = (secret: Buffer, tenantId: string, subject: string, rawKey: st
     ),
   );
 
-/** The answer (status headers and body as JSON) sealed: `sealed:v1:` + base64(iv ‖ ciphertext ‖ tag). */
-function sealAnswer(key: Buffer, answer: { headers: Record<string, string>; body: string }): string {
-  const iv = randomBytes(12);
-  const cipher = createCipheriv('aes-256-gcm', key, iv);
-  const ct = Buffer.concat([cipher.update(JSON.stringify(answer), 'utf8'), cipher.final(), cipher.getAuthTag()]);
-  return SEALED_PREFIX + Buffer.concat([iv, ct]).toString('base64');
-}
+/** What a replay answers with: the headers kept and the body. */
+const answerShape = z.object({ headers: z.record(z.string(), z.string()), body: z.string() });
+type Answer = z.infer<typeof answerShape>;
+/** Binds a sealed answer to its place: it cannot be moved into another kind of sealed value. */
+const ANSWER_BINDING = 'http-idempotency-answer';
 
-function openAnswer(key: Buffer, sealed: string): { headers: Record<string, string>; body: string } | undefined {
-  if (!sealed.startsWith(SEALED_PREFIX)) return undefined;
+/** The answer sealed the way personal data is (privacy/crypto.ts), for the caller: `sealed:v1:` + the envelope. */
+const sealAnswer = (key: Buffer, held: Held, answer: Answer): string =>
+  SEALED_PREFIX + JSON.stringify(seal(key, held.tenantId, held.subject, answer, ANSWER_BINDING));
+
+/** The answer, or undefined where the key does not open it (another request's, altered, or an older format). */
+function openAnswer(key: Buffer, held: Held, stored: string): Answer | undefined {
+  if (!stored.startsWith(SEALED_PREFIX)) return undefined;
   try {
-    const bytes = Buffer.from(sealed.slice(SEALED_PREFIX.length), 'base64');
-    const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, 12));
-    decipher.setAuthTag(bytes.subarray(bytes.length - 16));
-    const plain = decipher.update(bytes.subarray(12, bytes.length - 16), undefined, 'utf8') + decipher.final('utf8');
-    return JSON.parse(plain) as { headers: Record<string, string>; body: string };
+    const sealed: unknown = JSON.parse(stored.slice(SEALED_PREFIX.length));
+    if (!isSealed(sealed) || sealed.sub !== held.subject) return undefined;
+    const answer = answerShape.safeParse(unseal(key, held.tenantId, sealed, ANSWER_BINDING));
+    return answer.success ? answer.data : undefined;
   } catch {
     return undefined;
   }
@@ -244,7 +240,7 @@ export async function registerIdempotency(
       throw new HttpProblem(409, 'request-in-progress', 'a request with this Idempotency-Key is still running');
     }
     // The same key with the same request: the key opens the answer (it authenticates, or this was not its answer).
-    const answer = row.body === null ? undefined : openAnswer(held.answerKey, row.body);
+    const answer = row.body === null ? undefined : openAnswer(held.answerKey, held, row.body);
     if (!answer)
       throw new HttpProblem(409, 'idempotency-key-reused', 'this Idempotency-Key was used for a different request');
     for (const [name, value] of Object.entries(answer.headers)) reply.header(name, value);
@@ -281,7 +277,7 @@ export async function registerIdempotency(
     await sql.query(
       `update http_idempotency set state = 'done', status = $5, headers = null, body = $6
         where tenant_id = $1 and subject = $2 and key = $3 and owner = $4`,
-      [...scope, reply.statusCode, sealAnswer(held.answerKey, { headers, body })],
+      [...scope, reply.statusCode, sealAnswer(held.answerKey, held, { headers, body })],
     );
     return payload;
   });

@@ -6,6 +6,7 @@
  */
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
+import { fileReference } from '../contracts/privacy.ts';
 import { type Principal, principalOf, type Role } from '../http/auth.ts';
 import { forbidden, HttpProblem } from '../http/problem.ts';
 import type { AccessLog } from './access-log.ts';
@@ -23,10 +24,7 @@ import {
 /** The query parameters of a personal read: why (closed list) and under which file, if the reader has one. */
 export const purposeQuery = {
   purpose: z.enum(PURPOSES).optional(),
-  reference: z
-    .string()
-    .regex(/^[\p{L}\p{N}][\p{L}\p{N} ./_:-]{0,63}$/u, 'a file reference: letters, digits, space and . / _ : -')
-    .optional(),
+  reference: fileReference.optional(),
 };
 
 export interface PurposeQuery {

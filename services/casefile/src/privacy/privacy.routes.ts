@@ -72,12 +72,13 @@ async function loadSubject(deps: CasefileDeps, principal: Principal, subjectId: 
 async function runSubjectCommand(
   deps: CasefileDeps,
   request: FastifyRequest,
+  subjectId: string,
   command: (cases: readonly string[]) => SubjectCommand,
 ) {
   const principal = principalOf(request);
-  const stream = privacySubjectStream(command([]).subjectId);
+  const stream = privacySubjectStream(subjectId);
   for (let attempt = 0; ; attempt++) {
-    const { cases, loaded } = await loadSubject(deps, principal, command([]).subjectId);
+    const { cases, loaded } = await loadSubject(deps, principal, subjectId);
     const events = subjectDecider.decide(command(cases), loaded.state);
     if (events.length === 0) return { state: loaded.state, cases };
     try {
@@ -153,7 +154,7 @@ export const privacyRoutes =
       },
       async (request) => {
         const { subjectId } = request.params;
-        const { state } = await runSubjectCommand(deps, request, () => ({
+        const { state } = await runSubjectCommand(deps, request, subjectId, () => ({
           type: 'PlaceLegalHold',
           subjectId,
           ground: request.body.ground,
@@ -183,7 +184,7 @@ export const privacyRoutes =
       },
       async (request) => {
         const { subjectId } = request.params;
-        const { state } = await runSubjectCommand(deps, request, () => ({
+        const { state } = await runSubjectCommand(deps, request, subjectId, () => ({
           type: 'LiftLegalHold',
           subjectId,
           by: principalOf(request).subject,
@@ -216,7 +217,7 @@ export const privacyRoutes =
       async (request) => {
         const { subjectId } = request.params;
         const principal = principalOf(request);
-        const { state } = await runSubjectCommand(deps, request, (cases) => ({
+        const { state } = await runSubjectCommand(deps, request, subjectId, (cases) => ({
           type: 'EraseSubject',
           subjectId,
           ground: request.body.ground,

@@ -3,11 +3,10 @@
  * of the event; a withdrawn case closes its assessment. Idempotent: the command's idempotency key is the event's id,
  * so a redelivered or replayed event changes nothing.
  */
-import { intakeCaseContracts, intakeCaseEvent } from '@buergerkoffer/shared/contracts';
+import { intakeCaseContracts, intakeCaseEvent, intakeCaseOpenedV1 } from '@buergerkoffer/shared/contracts';
 import { type EventStore, handleCommand, loadStream, type StoredEvent } from '@buergerkoffer/shared/event-sourcing';
 import { type ConsumedEvent, idempotentHandler, type MessageHandler } from '@buergerkoffer/shared/messaging';
 import type { PersonalDataProtector } from '@buergerkoffer/shared/privacy';
-import { z } from 'zod';
 import { precheck } from '../../rules/precheck.ts';
 import { ruleSetInForce } from '../../rules/rule-set.decider.ts';
 import { loadRuleSets } from '../../rules/rule-set.store.ts';
@@ -17,7 +16,8 @@ import { type AssessmentEvent, assessmentCodec, mobilityClaims, type PrecheckInp
 
 export const ELIGIBILITY_GROUP = 'eligibility';
 
-const institutionKind = z.enum(['care-home', 'assisted-living', 'hospital', 'prison', 'other']).optional();
+/** The kind of institution as the opening's v1 contract has it in clear (v2 seals it; opened, it reads the same). */
+const institutionKind = intakeCaseOpenedV1.shape.institutionKind;
 
 /** The assessment's events as the store with personal data opened reads them (see assessmentCodec). */
 export const decodeAssessmentEvent: (event: StoredEvent) => AssessmentEvent | undefined = assessmentCodec.decode;
