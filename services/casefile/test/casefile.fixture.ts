@@ -1,7 +1,7 @@
 /**
  * The casefile service over a real store (PGlite or the PostgreSQL server), listening on a real port (live feeds
- * need a real HTTP client), and writers that append events shaped as intake and eligibility store them — sealed
- * by the real PersonalDataStore with intake's kinds of personal fields.
+ * need a real HTTP client), and writers that append events shaped as intake, eligibility and scheduling store them —
+ * sealed by the real PersonalDataStore with those services' kinds of personal fields.
  */
 import { type Sql, uuidv7 } from '@buergerkoffer/shared/event-sourcing';
 import type { Role } from '@buergerkoffer/shared/http';
@@ -28,6 +28,9 @@ const policy: PersonalDataPolicy = {
     { subject: 'applicantSubjectId', fields: ['input.mobility', 'precheck.outcome', 'precheck.rules'] },
   ],
   NecessityConfirmed: [{ subject: 'applicantSubjectId', fields: ['reason', 'override'] }],
+  // As scheduling seals a visit's place (services/scheduling/src/visits/visit.privacy.ts): the home's applicant's
+  // key, or the visit's own id where the place is no one's home.
+  VisitBookingStarted: [{ subject: 'placeSubjectId', fallbackSubject: 'visitId', fields: ['place.address'] }],
 };
 
 export interface CasefileFixture {
@@ -229,5 +232,80 @@ export function caseWriter(store: PersonalDataStore, tenantId = 'bochum') {
           metadata: meta('intake-agent'),
         },
       ]),
+  };
+}
+
+/** A slot of a visit: kit, two staff, a local date and a window (times in UTC). */
+export const slot = (date: string, from: string, to: string) => ({
+  kitId: '0193a0b0-0000-7000-8000-00000000c0f1',
+  staffIds: ['0193a0b0-0000-7000-8000-00000000a001', '0193a0b0-0000-7000-8000-00000000a002'],
+  date,
+  start: `${date}T${from}:00.000Z`,
+  end: `${date}T${to}:00.000Z`,
+  bufferMinutes: 15,
+});
+
+/**
+ * A visit as scheduling records it (services/scheduling/src/visits/visit.events.ts) on `visit-<visitId>`: every event
+ * naming the visit's cases in `metadata.caseIds` (`cases()`: the participants, and those removed, as now).
+ */
+export function visitWriter(
+  store: PersonalDataStore,
+  participants: readonly { caseId: string; subjectId?: string }[],
+  tenantId = 'bochum',
+) {
+  const visitId = uuidv7();
+  const named = participants.map((p) => p.caseId);
+  let holds = 0;
+  const append = (type: string, data: Record<string, unknown>) =>
+    store.append(`visit-${visitId}`, [
+      {
+        id: uuidv7(),
+        type,
+        data: { visitId, ...data },
+        metadata: {
+          tenantId,
+          caseIds: named,
+          actor: { id: 'scheduler-7', role: 'scheduler' },
+          correlationId: uuidv7(),
+        },
+      },
+    ]);
+  const at = () => new Date().toISOString();
+  return {
+    visitId,
+    /** The booking: at the home of `placeSubjectId` (sealed with their key), else at an institution (sealed under
+     *  the visit's id). */
+    start: (allocation: ReturnType<typeof slot>, address: string, placeSubjectId?: string) =>
+      append('VisitBookingStarted', {
+        holdId: `${visitId}:${++holds}`,
+        ...allocation,
+        participants: participants.map((p) => ({ ...p, services: ['id-card'] })),
+        place: { kind: placeSubjectId ? 'home' : 'institution', address },
+        ...(placeSubjectId ? { placeSubjectId } : {}),
+        requiredDevices: ['camera', 'fingerprint-sensor', 'signature-pad', 'printer'],
+        requestedBy: 'scheduler-7',
+        requestedAt: at(),
+      }),
+    plan: (allocation: ReturnType<typeof slot>) =>
+      append('VisitPlanned', {
+        holdId: `${visitId}:${holds}`,
+        ...allocation,
+        participants: participants.map((p) => ({ caseId: p.caseId, services: ['id-card'] })),
+        plannedAt: at(),
+      }),
+    reschedule: async (from: ReturnType<typeof slot>, to: ReturnType<typeof slot>) => {
+      const previous = { holdId: `${visitId}:${holds}`, ...from };
+      const holdId = `${visitId}:${++holds}`;
+      await append('VisitRescheduleStarted', { holdId, ...to, requestedBy: 'scheduler-7', requestedAt: at() });
+      return append('VisitRescheduled', { holdId, ...to, previous, rescheduledAt: at() });
+    },
+    confirm: () => append('VisitConfirmed', { confirmedBy: 'citizen', recordedBy: 'scheduler-7', confirmedAt: at() }),
+    cancel: (reason = 'citizen-request') =>
+      append('VisitCancelled', { reason, cancelledBy: 'scheduler-7', cancelledAt: at() }),
+    remove: (caseId: string, reason = 'case-withdrawn') =>
+      append('ParticipantRemoved', { caseId, reason, removedBy: 'scheduler-7', removedAt: at() }),
+    /** Any event on the visit's stream, as given (for events that do not carry what they should). */
+    raw: append,
   };
 }

@@ -6,10 +6,10 @@
  * against them), not from an auditor's empty history.
  *
  * Loose objects: an event's other fields pass untouched. Where a field is personal (the pre-check's outcome and
- * rules, reasons), the fold reads it as the caller may see it: opened, or a marker string ("[withheld]", "[erased]"). A field the fold can do
- * without is optional, so that events written before it existed stay readable. A stored event of one of these types
- * that does not satisfy its contract (or has a newer schema version) is counted as uninterpreted, like a type the
- * fold does not know.
+ * rules, reasons, a visit's address), the fold reads it as the caller may see it: opened, or a marker string
+ * ("[withheld]", "[erased]"). A field the fold can do without is optional, so that events written before it existed
+ * stay readable. A stored event of one of these types that does not satisfy its contract (or has a newer schema
+ * version) is counted as uninterpreted, like a type the fold does not know.
  */
 import { z } from 'zod';
 
@@ -66,6 +66,66 @@ export const auditAssessmentClosed = audited('AssessmentClosed', {
   closedAt: z.string().optional(),
 });
 
+// scheduling: the visit (stream `visit-<visitId>`), stored with `metadata.caseIds` naming its participants' cases
+// (and those removed from it), so each participant's history holds it.
+const allocated = {
+  visitId: z.string(),
+  kitId: z.string(),
+  staffIds: z.array(z.string()),
+  date: z.string(),
+  start: z.string(),
+  end: z.string(),
+};
+export const auditVisitBookingStarted = audited('VisitBookingStarted', {
+  ...allocated,
+  participants: z.array(z.looseObject({ caseId: z.string(), services: z.array(z.string()) })).optional(),
+  // The address is sealed (per the place's subject): a marker where not disclosed.
+  place: z.looseObject({ kind: z.string(), address: z.string().optional() }).optional(),
+  requestedBy: z.string().optional(),
+  requestedAt: z.string().optional(),
+});
+export const auditVisitPlanned = audited('VisitPlanned', { ...allocated, plannedAt: z.string().optional() });
+export const auditVisitBookingRefused = audited('VisitBookingRefused', {
+  visitId: z.string(),
+  refusedAt: z.string().optional(),
+});
+export const auditVisitRescheduleStarted = audited('VisitRescheduleStarted', {
+  ...allocated,
+  requestedBy: z.string().optional(),
+  requestedAt: z.string().optional(),
+});
+export const auditVisitRescheduled = audited('VisitRescheduled', {
+  ...allocated,
+  rescheduledAt: z.string().optional(),
+});
+export const auditVisitRescheduleRefused = audited('VisitRescheduleRefused', {
+  visitId: z.string(),
+  refusedAt: z.string().optional(),
+});
+export const auditVisitConfirmed = audited('VisitConfirmed', {
+  visitId: z.string(),
+  confirmedBy: z.string(),
+  confirmedAt: z.string().optional(),
+});
+export const auditVisitCancelled = audited('VisitCancelled', {
+  visitId: z.string(),
+  reason: z.string(),
+  cancelledBy: z.string().optional(),
+  cancelledAt: z.string().optional(),
+});
+export const auditParticipantRemoved = audited('ParticipantRemoved', {
+  visitId: z.string(),
+  caseId: z.string(),
+  reason: z.string(),
+  removedBy: z.string().optional(),
+  removedAt: z.string().optional(),
+});
+export const auditVisitFlaggedForRescheduling = audited('VisitFlaggedForRescheduling', {
+  visitId: z.string(),
+  reason: z.string(),
+  flaggedAt: z.string().optional(),
+});
+
 /** Every event type casefile interprets, as one union (for a slice codec over the whole store). */
 export const auditEvent = z.discriminatedUnion('type', [
   auditCaseOpened,
@@ -80,6 +140,16 @@ export const auditEvent = z.discriminatedUnion('type', [
   auditCaseRejected,
   auditAssessmentReopened,
   auditAssessmentClosed,
+  auditVisitBookingStarted,
+  auditVisitPlanned,
+  auditVisitBookingRefused,
+  auditVisitRescheduleStarted,
+  auditVisitRescheduled,
+  auditVisitRescheduleRefused,
+  auditVisitConfirmed,
+  auditVisitCancelled,
+  auditParticipantRemoved,
+  auditVisitFlaggedForRescheduling,
 ]);
 export type AuditEvent = z.infer<typeof auditEvent>;
 

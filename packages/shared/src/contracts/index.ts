@@ -1,5 +1,13 @@
 export { type AuditConformance, type AuditEvent, auditEvent } from './audit.ts';
-export { SERVICE_IDS, type ServiceId } from './catalogue.ts';
+export {
+  CATALOGUE,
+  type CatalogueEntry,
+  isServiceId,
+  KIT_DEVICES,
+  type KitDevice,
+  SERVICE_IDS,
+  type ServiceId,
+} from './catalogue.ts';
 export {
   type ContractRegistry,
   ContractViolation,
@@ -55,6 +63,17 @@ export {
   type SubjectErased,
   subjectErased,
 } from './privacy.ts';
+export {
+  SCHEDULING_SOURCE,
+  SCHEDULING_VISIT_TOPIC,
+  schedulingParticipantRemovedV1,
+  schedulingVisitCancelledV1,
+  schedulingVisitConfirmedV1,
+  schedulingVisitContracts,
+  schedulingVisitNeedsReschedulingV1,
+  schedulingVisitPlannedV1,
+  schedulingVisitRescheduledV1,
+} from './scheduling.ts';
 export {
   birthDate,
   calendarDate,

@@ -178,4 +178,11 @@ export const CLEAR_PERSONAL_PATHS: Readonly<Record<string, Readonly<Record<strin
   LegalHoldPlaced: { ground: 'access-log', reference: 'access-log' },
   LegalHoldLifted: { reference: 'access-log' },
   SubjectErased: { ground: 'access-log', reference: 'access-log' },
+  // Where a visit goes: the institution a resident lives in, as for the case; the address is sealed (and withheld
+  // by kind should it ever be stored in clear).
+  VisitBookingStarted: {
+    'place.institutionId': 'institution',
+    'place.address': 'address',
+    groupRequestId: 'institution',
+  },
 };

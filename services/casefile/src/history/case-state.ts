@@ -3,7 +3,8 @@
  * projection): time travel for auditors. A pure fold over stored events of every service; it reads the fields the
  * audit contracts name (packages/shared/src/contracts/audit.ts: what each service's events must carry for it) and
  * tolerates events it does not know (later services', newer schema versions, or not carrying those fields), which
- * it counts. Personal data is not part of the state: the history shows it to those who may see it.
+ * it counts. It folds the events as the caller may see them, so what of the state is personal (the pre-check's rules
+ * and outcome, reasons, a visit's address) reads as in the history: opened, "[withheld]" or "[erased]".
  */
 import { type AuditEvent, auditEvent } from '@buergerkoffer/shared/contracts';
 import { EventDecodingError, eventCodec, type StoredEvent } from '@buergerkoffer/shared/event-sourcing';
@@ -29,6 +30,44 @@ export interface Decision {
   readonly position: number;
 }
 
+export const VISIT_STATUSES = ['booking', 'planned', 'confirmed', 'refused', 'cancelled', 'removed'] as const;
+/** Where a visit stands for this case: being booked, planned, confirmed — or refused (the booking), cancelled (the
+ *  visit), removed (this case from the visit, which may go on for the others). */
+export type VisitStatus = (typeof VISIT_STATUSES)[number];
+
+/** A kit, two staff and a time: what a visit holds. */
+export interface VisitSlot {
+  readonly kitId: string;
+  readonly staffIds: readonly string[];
+  /** The local date of the visit in the tenant's zone. */
+  readonly date: string;
+  readonly start: string;
+  readonly end: string;
+}
+
+/** A visit the case took part in, as its events (scheduling's `visit-<visitId>`) tell it. */
+export interface CaseVisit extends VisitSlot {
+  readonly visitId: string;
+  readonly status: VisitStatus;
+  /** This case's services on the visit. */
+  readonly services: readonly string[];
+  /** Where: the kind of place and its address ("[withheld]" or "[erased]" where the caller may not see it). */
+  readonly place: { readonly kind: string; readonly address: string | null } | null;
+  readonly requestedBy: string | null;
+  readonly requestedAt: string;
+  /** A new slot being booked (the visit keeps its slot until it is rescheduled). */
+  readonly pendingReschedule: VisitSlot | null;
+  /** Why the visit must be moved (a faulty device, an absent member of staff) until it is rescheduled. */
+  readonly needsRescheduling: string | null;
+  readonly confirmedBy: string | null;
+  readonly confirmedAt: string | null;
+  readonly cancelReason: string | null;
+  readonly removalReason: string | null;
+  /** The time and global position of the last event about the visit folded in. */
+  readonly changedAt: string;
+  readonly position: number;
+}
+
 export interface CaseState {
   readonly caseId: string;
   readonly status: CaseStatus;
@@ -49,6 +88,9 @@ export interface CaseState {
     readonly checkedAt: string | null;
   };
   readonly decisions: readonly Decision[];
+  /** Every visit the case was booked on, in the order their bookings started (a refused or cancelled visit, or one
+   *  the case was removed from, stays: the case may be booked again on another). */
+  readonly visits: readonly CaseVisit[];
   /** The last event folded in. */
   readonly position: number;
   readonly recordedAt: string | null;
@@ -69,6 +111,7 @@ export const initialCaseState = (caseId: string): CaseState => ({
   intake: { status: 'none', withdrawnAt: null },
   eligibility: { status: 'none', precheckOutcome: null, ruleSetVersion: null, rules: [], checkedAt: null },
   decisions: [],
+  visits: [],
   position: 0,
   recordedAt: null,
   events: 0,
@@ -114,6 +157,105 @@ const decision = (outcome: Decision['outcome'], decided: Decided, event: StoredE
   ruleSetVersion: decided.ruleSetVersion ?? null,
   position: event.position,
 });
+
+type AuditedVisitEvent = Extract<AuditEvent, { type: `Visit${string}` | 'ParticipantRemoved' }>;
+
+const slotOf = (data: VisitSlot): VisitSlot => ({
+  kitId: data.kitId,
+  staffIds: data.staffIds,
+  date: data.date,
+  start: data.start,
+  end: data.end,
+});
+
+/**
+ * The case's visits after a visit event; undefined when the event is about a visit whose booking the fold has not
+ * seen (it cannot tell what it changes: counted as uninterpreted). It reads the events as scheduling's visit decider
+ * evolves them (services/scheduling/src/visits/visit.decider.ts) and checks no transitions (the decider does): a
+ * reschedule returns a confirmed visit to planned (the new time needs agreeing again) and clears its flag. Once the
+ * case is removed from a visit, the visit's later events (which still name the case) leave its part as it was.
+ */
+function evolveVisits(
+  caseId: string,
+  visits: readonly CaseVisit[],
+  audited: AuditedVisitEvent,
+  event: StoredEvent,
+): readonly CaseVisit[] | undefined {
+  const at = (time: string | undefined) => time ?? event.recordedAt.toISOString();
+  if (audited.type === 'VisitBookingStarted') {
+    const { data } = audited;
+    const booked: CaseVisit = {
+      visitId: data.visitId,
+      status: 'booking',
+      ...slotOf(data),
+      services: data.participants?.find((participant) => participant.caseId === caseId)?.services ?? [],
+      place: data.place ? { kind: data.place.kind, address: data.place.address ?? null } : null,
+      requestedBy: data.requestedBy ?? null,
+      requestedAt: at(data.requestedAt),
+      pendingReschedule: null,
+      needsRescheduling: null,
+      confirmedBy: null,
+      confirmedAt: null,
+      cancelReason: null,
+      removalReason: null,
+      changedAt: at(data.requestedAt),
+      position: event.position,
+    };
+    return [...visits.filter((visit) => visit.visitId !== data.visitId), booked];
+  }
+  const visit = visits.find((candidate) => candidate.visitId === audited.data.visitId);
+  if (!visit) return undefined;
+  if (visit.status === 'removed') return visits;
+  const changed = (time: string | undefined, change: Partial<CaseVisit>): readonly CaseVisit[] =>
+    visits.map((candidate) =>
+      candidate === visit ? { ...visit, ...change, changedAt: at(time), position: event.position } : candidate,
+    );
+  switch (audited.type) {
+    case 'VisitPlanned':
+      return changed(audited.data.plannedAt, { status: 'planned', ...slotOf(audited.data) });
+    case 'VisitBookingRefused':
+      return changed(audited.data.refusedAt, { status: 'refused' });
+    case 'VisitRescheduleStarted':
+      return changed(audited.data.requestedAt, { pendingReschedule: slotOf(audited.data) });
+    case 'VisitRescheduled':
+      return changed(audited.data.rescheduledAt, {
+        status: 'planned',
+        ...slotOf(audited.data),
+        pendingReschedule: null,
+        needsRescheduling: null,
+        confirmedBy: null,
+        confirmedAt: null,
+      });
+    case 'VisitRescheduleRefused':
+      return changed(audited.data.refusedAt, { pendingReschedule: null });
+    case 'VisitConfirmed': {
+      const { data } = audited;
+      return changed(data.confirmedAt, {
+        status: 'confirmed',
+        confirmedBy: data.confirmedBy,
+        confirmedAt: at(data.confirmedAt),
+      });
+    }
+    case 'VisitCancelled':
+      return changed(audited.data.cancelledAt, { status: 'cancelled', cancelReason: audited.data.reason });
+    case 'ParticipantRemoved': {
+      const { data } = audited;
+      // Another participant's removal leaves this case's part as it was.
+      return changed(data.removedAt, data.caseId === caseId ? { status: 'removed', removalReason: data.reason } : {});
+    }
+    case 'VisitFlaggedForRescheduling':
+      return changed(audited.data.flaggedAt, { needsRescheduling: audited.data.reason });
+    default: {
+      const _unhandled: never = audited;
+      return visits;
+    }
+  }
+}
+
+const uninterpreted = (state: CaseState, event: StoredEvent): CaseState => {
+  const service = serviceOf(event.stream);
+  return { ...state, uninterpreted: { ...state.uninterpreted, [service]: (state.uninterpreted[service] ?? 0) + 1 } };
+};
 
 function overall(state: CaseState): CaseStatus {
   if (state.intake.status === 'withdrawn') return 'withdrawn';
@@ -233,10 +375,21 @@ export function evolveCase(state: CaseState, event: StoredEvent): CaseState {
           decisions: [...base.decisions, decision('closed', { reason: data.reason, decidedAt: data.closedAt }, event)],
         };
       }
-      case undefined: {
-        const service = serviceOf(event.stream);
-        return { ...base, uninterpreted: { ...base.uninterpreted, [service]: (base.uninterpreted[service] ?? 0) + 1 } };
+      case 'VisitBookingStarted':
+      case 'VisitPlanned':
+      case 'VisitBookingRefused':
+      case 'VisitRescheduleStarted':
+      case 'VisitRescheduled':
+      case 'VisitRescheduleRefused':
+      case 'VisitConfirmed':
+      case 'VisitCancelled':
+      case 'ParticipantRemoved':
+      case 'VisitFlaggedForRescheduling': {
+        const visits = evolveVisits(base.caseId, base.visits, audited, event);
+        return visits ? { ...base, visits } : uninterpreted(base, event);
       }
+      case undefined:
+        return uninterpreted(base, event);
       default: {
         const _unhandled: never = audited;
         return base;

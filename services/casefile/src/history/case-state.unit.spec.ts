@@ -129,3 +129,130 @@ describe('case state folded from the history', () => {
     expect(await caseStateAt(caseId, from(history), { position: (first?.position ?? 1) - 1 })).toBeUndefined();
   });
 });
+
+describe('a case’s visits folded from the history', () => {
+  const otherCase = '0190c6f0-0000-7000-8000-000000000002';
+  const hour = (date: string, h: number) => `${date}T${String(h).padStart(2, '0')}:00:00.000Z`;
+  const slot = (date: string, from: number) => ({
+    kitId: 'kit-1',
+    staffIds: ['staff-1', 'staff-2'],
+    date,
+    start: hour(date, from),
+    end: hour(date, from + 1),
+    bufferMinutes: 15,
+  });
+  const visitEvent = (visitId: string, type: string, data: Record<string, unknown> = {}) =>
+    event(`visit-${visitId}`, type, { visitId, ...data });
+  const started = (visitId: string, at = slot('2026-12-07', 9)) =>
+    visitEvent(visitId, 'VisitBookingStarted', {
+      holdId: `${visitId}:1`,
+      ...at,
+      participants: [
+        { caseId, services: ['id-card', 'registration'] },
+        { caseId: otherCase, services: ['passport'] },
+      ],
+      place: { kind: 'home', address: '[withheld]' },
+      requestedBy: 'scheduler-1',
+      requestedAt: '2026-11-20T08:00:00.000Z',
+    });
+  const fold = (events: StoredEvent[]) => events.reduce(evolveCase, initialCaseState(caseId));
+
+  it('is booking, then planned; a reschedule keeps the slot until it holds, then plans the visit anew', () => {
+    const later = slot('2026-12-09', 13);
+    const booking = fold([opened(), started('v1')]);
+    expect(booking.visits).toEqual([
+      expect.objectContaining({
+        visitId: 'v1',
+        status: 'booking',
+        services: ['id-card', 'registration'],
+        place: { kind: 'home', address: '[withheld]' },
+        requestedBy: 'scheduler-1',
+      }),
+    ]);
+    let state = fold([
+      opened(),
+      started('v1'),
+      visitEvent('v1', 'VisitPlanned', { ...slot('2026-12-07', 9), plannedAt: '2026-11-20T08:00:01.000Z' }),
+      visitEvent('v1', 'VisitConfirmed', { confirmedBy: 'citizen', confirmedAt: '2026-11-21T10:00:00.000Z' }),
+      visitEvent('v1', 'VisitFlaggedForRescheduling', { reason: 'device-faulty', device: 'printer' }),
+      visitEvent('v1', 'VisitRescheduleStarted', { holdId: 'v1:2', ...later }),
+    ]);
+    expect(state.visits[0]).toMatchObject({
+      status: 'confirmed',
+      confirmedBy: 'citizen',
+      confirmedAt: '2026-11-21T10:00:00.000Z',
+      needsRescheduling: 'device-faulty',
+      start: '2026-12-07T09:00:00.000Z',
+      pendingReschedule: { start: later.start, kitId: 'kit-1' },
+    });
+    const refused = evolveCase(state, visitEvent('v1', 'VisitRescheduleRefused', { holdId: 'v1:2' }));
+    expect(refused.visits[0]).toMatchObject({
+      status: 'confirmed',
+      pendingReschedule: null,
+      needsRescheduling: 'device-faulty',
+    });
+    state = evolveCase(state, visitEvent('v1', 'VisitRescheduled', { holdId: 'v1:2', ...later }));
+    // As scheduling's decider has it: the new time needs agreeing again, and the reason to move it is gone.
+    expect(state.visits[0]).toMatchObject({
+      status: 'planned',
+      date: '2026-12-09',
+      start: later.start,
+      end: later.end,
+      confirmedBy: null,
+      confirmedAt: null,
+      needsRescheduling: null,
+      pendingReschedule: null,
+    });
+    expect(state.status).toBe('received');
+    expect(state.uninterpreted).toEqual({});
+  });
+
+  it('keeps a refused booking and a visit the case was removed from, beside the next one', () => {
+    const state = fold([
+      opened(),
+      started('v1'),
+      visitEvent('v1', 'VisitBookingRefused', { holdId: 'v1:1', resource: { kind: 'kit', id: 'kit-1' } }),
+      started('v2'),
+      visitEvent('v2', 'VisitPlanned', slot('2026-12-07', 9)),
+      visitEvent('v2', 'ParticipantRemoved', { caseId: otherCase, reason: 'case-withdrawn' }),
+      visitEvent('v2', 'ParticipantRemoved', { caseId, reason: 'case-rejected' }),
+      // The visit goes on for the others; its later events still name the removed case, and leave its part.
+      visitEvent('v2', 'VisitConfirmed', { confirmedBy: 'institution' }),
+      visitEvent('v2', 'VisitCancelled', { reason: 'no-participants' }),
+      started('v3', slot('2026-12-14', 10)),
+    ]);
+    expect(state.visits.map(({ visitId, status }) => [visitId, status])).toEqual([
+      ['v1', 'refused'],
+      ['v2', 'removed'],
+      ['v3', 'booking'],
+    ]);
+    expect(state.visits[1]).toMatchObject({ removalReason: 'case-rejected', confirmedBy: null, cancelReason: null });
+    expect(state.uninterpreted).toEqual({});
+  });
+
+  it('is cancelled with its reason; the time of each change is the event’s own, else when it was recorded', () => {
+    const cancelled = visitEvent('v1', 'VisitCancelled', { reason: 'staff-unavailable' });
+    const state = fold([opened(), started('v1'), visitEvent('v1', 'VisitPlanned', slot('2026-12-07', 9)), cancelled]);
+    expect(state.visits[0]).toMatchObject({
+      status: 'cancelled',
+      cancelReason: 'staff-unavailable',
+      changedAt: cancelled.recordedAt.toISOString(),
+      position: cancelled.position,
+      requestedAt: '2026-11-20T08:00:00.000Z',
+    });
+  });
+
+  it('counts as uninterpreted a visit event short of the contract, or about a visit it has not seen booked', () => {
+    const state = fold([
+      opened(),
+      started('v1'),
+      visitEvent('v1', 'VisitPlanned', { ...slot('2026-12-07', 9), kitId: undefined }),
+      visitEvent('v1', 'VisitCancelled', {}),
+      visitEvent('v9', 'VisitConfirmed', { confirmedBy: 'citizen' }),
+      { ...visitEvent('v1', 'VisitConfirmed', { confirmedBy: 'citizen' }), schemaVersion: 2 },
+    ]);
+    expect(state.visits).toEqual([expect.objectContaining({ visitId: 'v1', status: 'booking' })]);
+    expect(state.uninterpreted).toEqual({ scheduling: 4 });
+    expect(state.events).toBe(6);
+  });
+});

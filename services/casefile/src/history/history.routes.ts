@@ -18,7 +18,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { CasefileDeps } from '../deps.ts';
 import { admitCaseRead, fieldError, HISTORY_READERS, purposeQuery, readingRole } from './case-access.ts';
-import { type AsOf, caseStateAt } from './case-state.ts';
+import { type AsOf, caseStateAt, VISIT_STATUSES } from './case-state.ts';
 import { caseExists, decodeCursor, readHistoryPage, readWholeCase, toEntry } from './history.ts';
 import { renderHistoryHtml } from './history-export.ts';
 import { verifyCase } from './verify.ts';
@@ -59,7 +59,43 @@ const historyPage = z
     next: z.string().nullable().describe('The cursor of the next page (`after`); null on the last'),
   })
   .describe('A page of the history in global order');
-/** casefile's CaseState (case-state.ts): what the fold of the history knows, personal data aside. */
+const visitSlot = {
+  kitId: z.string(),
+  staffIds: z.array(z.string()).readonly(),
+  date: z.string().describe("The visit's local date in the tenant's zone"),
+  start: z.string(),
+  end: z.string(),
+};
+/** casefile's CaseVisit (case-state.ts): a visit the case was booked on. */
+const caseVisit = z.object({
+  visitId: z.string(),
+  status: z.enum(VISIT_STATUSES),
+  ...visitSlot,
+  services: z.array(z.string()).readonly().describe("This case's services on the visit"),
+  place: z
+    .object({
+      kind: z.string(),
+      address: z
+        .string()
+        .nullable()
+        .describe('The address, or "[withheld]" / "[erased]" where the caller may not see it'),
+    })
+    .nullable(),
+  requestedBy: z.string().nullable(),
+  requestedAt: z.string(),
+  pendingReschedule: z
+    .object(visitSlot)
+    .nullable()
+    .describe('A new slot being booked; the visit keeps its own until then'),
+  needsRescheduling: z.string().nullable().describe('Why the visit must be moved, until it is rescheduled'),
+  confirmedBy: z.string().nullable(),
+  confirmedAt: z.string().nullable(),
+  cancelReason: z.string().nullable(),
+  removalReason: z.string().nullable(),
+  changedAt: z.string(),
+  position: z.number().int().describe('The last event about the visit folded in'),
+});
+/** casefile's CaseState (case-state.ts): what the fold of the history knows, its personal data as disclosed. */
 const caseState = z
   .object({
     caseId: z.string(),
@@ -105,6 +141,10 @@ const caseState = z
         }),
       )
       .readonly(),
+    visits: z
+      .array(caseVisit)
+      .readonly()
+      .describe('Every visit the case was booked on, in the order their bookings started'),
     position: z.number().int().describe('The last event folded in'),
     recordedAt: z.string().nullable(),
     events: z.number().int(),
