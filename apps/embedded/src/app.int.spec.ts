@@ -59,6 +59,14 @@ describe('the embedded system', () => {
         'intake:key-cache': true,
         'casefile:subject-cases': true,
         'casefile:erasures': true,
+        'relay:scheduling-visit': true,
+        'scheduling:availability': true,
+        'scheduling:demand': true,
+        'scheduling:holds': true,
+        'scheduling:kits': true,
+        'scheduling:staff': true,
+        'scheduling:visit-manager': true,
+        'scheduling:visits': true,
       },
     });
     expect((await stat(join(dataDir, 'eventstore'))).isDirectory()).toBe(true);

@@ -39,6 +39,17 @@ const IF_MATCH_OPERATIONS = [
   'intakeChangeServices',
   'intakeUpdateContactPerson',
   'intakeWithdrawCase',
+  'schedulingCancelAbsence',
+  'schedulingCancelVisit',
+  'schedulingChangeKitDetails',
+  'schedulingChangeSettings',
+  'schedulingChangeWorkingHours',
+  'schedulingConfirmVisit',
+  'schedulingDeactivateStaffMember',
+  'schedulingRecordAbsence',
+  'schedulingRemoveParticipant',
+  'schedulingRescheduleVisit',
+  'schedulingWithdrawKit',
 ];
 
 describe('the OpenAPI document of the embedded system', () => {

@@ -244,16 +244,16 @@ describeWithAll(['postgres', 'kafka'], 'intake, eligibility and scheduling as se
       expect(demand.map((e) => e.type)).toEqual(
         expect.arrayContaining(['DemandRecorded', 'DemandApproved', 'DemandPlanned']),
       );
+      expect(demand.every((e) => e.service === 'scheduling')).toBe(true);
       expect(positionOf('DemandApproved')).toBeGreaterThan(positionOf('NecessityConfirmed'));
       expect(positionOf('DemandPlanned')).toBeGreaterThan(positionOf('VisitPlanned'));
       expect(history.map((e) => e.position)).toEqual([...history.map((e) => e.position)].sort((a, b) => a - b));
       const state = await call(casefile.url, 'auditor', 'GET', `/cases/${caseId}/state?${AUDIT}`);
       expectStatus(state, 200, 'GET /cases/:caseId/state');
-      process.stderr.write(
-        `DEBUG state ${JSON.stringify(state.body)}\nDEBUG history ${JSON.stringify(history.map((e) => [e.service, e.type]))}\n`,
-      );
       expect(state.body.status).toBe('approved');
       expect(state.body.visits).toHaveLength(1);
+      expect(state.body.planning).toMatchObject({ status: 'planned', visitId });
+      expect(state.body.uninterpreted).toEqual({});
       expect(state.body.visits[0]).toMatchObject({
         visitId,
         status: 'planned',

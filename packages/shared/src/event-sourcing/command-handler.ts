@@ -78,20 +78,30 @@ export async function loadStream<Event extends DomainEvent, State>(
   const ids = new Set<string>();
   let revision = -1;
   let tenantId: string | undefined;
-  for (;;) {
-    const page = await store.readStream(stream, { fromRevision: revision + 1, limit: 1_000 });
-    for (const stored of page) {
-      tenantId ??= stored.metadata.tenantId;
-      const decoded = decode(stored);
-      if (decoded) events.push(decoded);
-      ids.add(stored.id);
-      revision = stored.revision;
+  const readFrom = async () => {
+    for (;;) {
+      const page = await store.readStream(stream, { fromRevision: revision + 1, limit: 1_000 });
+      for (const stored of page) {
+        tenantId ??= stored.metadata.tenantId;
+        const decoded = decode(stored);
+        if (decoded) events.push(decoded);
+        ids.add(stored.id);
+        revision = stored.revision;
+      }
+      if (page.length < 1_000) return;
     }
-    if (page.length < 1_000) break;
-  }
+  };
+  await readFrom();
   if (revision < 0 && hiddenRevision) {
-    // No visible events: the stream may still exist with every event hidden by retention or a soft delete.
-    revision = (await store.getStream(stream))?.revision ?? -1;
+    // No visible events: the stream may still exist with every event hidden by retention or a soft delete. Its
+    // revision is asked for after the read, so a writer may have appended in between: read again, and take the
+    // stream's revision only when still nothing is visible — never a revision newer than the events folded (an
+    // append at it would succeed on a state that misses them).
+    const hidden = (await store.getStream(stream))?.revision ?? -1;
+    if (hidden >= 0) {
+      await readFrom();
+      if (revision < 0) revision = hidden;
+    }
   }
   return { state: fold(decider, events), revision, ids, tenantId };
 }

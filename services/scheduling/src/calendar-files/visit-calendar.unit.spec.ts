@@ -85,11 +85,16 @@ describe('a calendar of visits in Europe/Berlin', () => {
 
   it('is the same file whatever zone the process runs in', () => {
     const entries = [visit('2027-03-28', '10:00', '11:00'), visit('2026-10-25', '08:15', '09:00')];
+    const probe = new Date('2027-03-28T08:00:00Z');
     process.env.TZ = 'UTC';
+    const hourInUtc = probe.getHours();
     const inUtc = visitCalendar(entries, options);
     process.env.TZ = 'Pacific/Auckland';
-    const inAuckland = visitCalendar(entries, options);
-    expect(inAuckland).toBe(inUtc);
+    // The process's zone did change (native Dates would be written at other hours)…
+    expect(probe.getHours()).not.toBe(hourInUtc);
+    // …and the file did not.
+    expect(visitCalendar(entries, options)).toBe(inUtc);
+    expect(inUtc).toContain('DTSTART;TZID=Europe/Berlin:20270328T100000');
   });
 
   it('names each visit by its UID in every version of the file and counts its changes in SEQUENCE', () => {

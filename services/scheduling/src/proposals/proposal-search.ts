@@ -99,16 +99,24 @@ export const visitMinutes = (settings: SearchSettings, participants: readonly Se
 const absent = (staff: SearchStaff, date: LocalDate): boolean =>
   staff.absences.some((absence) => absence.from <= date && date <= absence.to);
 
-/** The longest working interval any member of staff has on any weekday: no visit can be longer. */
-const longestShift = (staff: readonly SearchStaff[]): number =>
-  Math.max(
-    0,
-    ...staff.flatMap((s) =>
-      Object.values(s.workingHours).flatMap((intervals) =>
-        (intervals ?? []).map((i) => minutesOf(i.to) - minutesOf(i.from)),
+/**
+ * The longest visit a day can hold: a visit needs two staff, so the second-longest of the active staff's longest
+ * working intervals (over the week) bounds it.
+ */
+const longestShift = (staff: readonly SearchStaff[]): number => {
+  const longest = staff
+    .filter((s) => s.active)
+    .map((s) =>
+      Math.max(
+        0,
+        ...Object.values(s.workingHours).flatMap((intervals) =>
+          (intervals ?? []).map((i) => minutesOf(i.to) - minutesOf(i.from)),
+        ),
       ),
-    ),
-  );
+    )
+    .sort((a, b) => b - a);
+  return longest[1] ?? 0;
+};
 
 export function searchSlots(input: SearchInput): SearchResult {
   const { settings } = input;

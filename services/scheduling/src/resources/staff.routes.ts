@@ -215,7 +215,11 @@ export const staffRoutes =
           headers: ifMatchHeader,
           body: absenceInput,
           response: {
-            201: withHeaders(staffView.extend({ absenceId: z.string() }), 'Location', 'ETag'),
+            201: withHeaders(
+              staffView.extend({ absenceId: z.string() }).describe('The member of staff with the absence recorded'),
+              'Location',
+              'ETag',
+            ),
             ...problemResponses(403, 404, 409, 412, 428),
           },
         },

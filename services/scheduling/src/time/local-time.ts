@@ -22,7 +22,8 @@ const local = (date: LocalDate, zone: string): DateTime => {
 };
 
 /** The instant of a wall-clock time on a date in the zone. A time the clock skips (02:30 on the spring change)
- *  moves forward to the first that exists; a repeated one (02:30 in October) is its first occurrence. */
+ *  moves forward by the skipped hour (03:30 summer time); a repeated one (02:30 in October) is its first occurrence.
+ *  Visits are planned within working hours, far from either. */
 export function instantAt(date: LocalDate, time: LocalTime, zone: string = DEFAULT_TIME_ZONE): Date {
   const [hour, minute] = time.split(':').map(Number);
   return local(date, zone)

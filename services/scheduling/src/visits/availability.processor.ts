@@ -42,7 +42,7 @@ async function futureVisits(
 ): Promise<string[]> {
   const rows = await sql.query<{ visit_id: string }>(
     `select visit_id from scheduling_visits
-      where tenant_id = $1 and status in ('booking', 'planned', 'confirmed') and ends_at > $2
+      where tenant_id = $1 and status in ('planned', 'confirmed') and ends_at > $2
         and ($3::text is null or kit_id = $3) and ($4::text is null or required_devices ? $4)
         and ($5::text is null or staff_ids ? $5)
         and ($6::date is null or date >= $6) and ($7::date is null or date <= $7)

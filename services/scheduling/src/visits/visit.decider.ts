@@ -253,6 +253,8 @@ export const visitDecider: Decider<VisitCommand, VisitEvent, VisitState> = {
           },
         ];
       case 'RefuseBooking':
+        if (state.status === 'none' || state.allocation.holdId !== command.holdId)
+          throw visitTransitions.refusal(state, command);
         if (state.status !== 'booking') return []; // refused already
         return [
           {

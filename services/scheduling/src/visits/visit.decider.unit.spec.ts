@@ -152,7 +152,8 @@ const deviceFlagged = (device: string): VisitEvent => ({
 });
 
 const stateOf = (events: readonly VisitEvent[]): VisitState => fold(visitDecider, events);
-const notAllowed = (error: unknown) => error instanceof VisitActionNotAllowed && error.code === 'visit-action-not-allowed';
+const notAllowed = (error: unknown) =>
+  error instanceof VisitActionNotAllowed && error.code === 'visit-action-not-allowed';
 
 /** One command of every type, each as it would be sent to the visit at hand. */
 const everyCommand: readonly VisitCommand[] = [
@@ -317,10 +318,7 @@ describe('a visit', () => {
 
     it('does nothing for the same booking again', () => spec.given(given).when(startBooking()).then([]));
     it('is planned once every resource is held, naming its participants’ cases and services', () =>
-      spec
-        .given(given)
-        .when({ type: 'CompleteBooking', visitId, holdId: hold1, now })
-        .then([planned]));
+      spec.given(given).when({ type: 'CompleteBooking', visitId, holdId: hold1, now }).then([planned]));
     it('is planned afterwards', () =>
       spec
         .given(given)
@@ -352,15 +350,9 @@ describe('a visit', () => {
     const given = [bookingStarted, bookingRefused];
 
     it('does nothing for the refusal again', () =>
-      spec
-        .given(given)
-        .when({ type: 'RefuseBooking', visitId, holdId: hold1, resource: kitRef, now })
-        .then([]));
+      spec.given(given).when({ type: 'RefuseBooking', visitId, holdId: hold1, resource: kitRef, now }).then([]));
     it('is not planned by a late completion', () =>
-      spec
-        .given(given)
-        .when({ type: 'CompleteBooking', visitId, holdId: hold1, now })
-        .thenThrows(notAllowed));
+      spec.given(given).when({ type: 'CompleteBooking', visitId, holdId: hold1, now }).thenThrows(notAllowed));
     it('accepts no new booking under its id', () => spec.given(given).when(startBooking()).thenThrows(notAllowed));
   });
 
@@ -368,10 +360,7 @@ describe('a visit', () => {
     const given = [bookingStarted, planned];
 
     it('does nothing when the booking is completed again', () =>
-      spec
-        .given(given)
-        .when({ type: 'CompleteBooking', visitId, holdId: hold1, now })
-        .then([]));
+      spec.given(given).when({ type: 'CompleteBooking', visitId, holdId: hold1, now }).then([]));
     it('refuses to complete a booking with a hold it does not have', () =>
       spec
         .given(given)
@@ -403,7 +392,10 @@ describe('a visit', () => {
         });
     });
     it('refuses a reschedule to the allocation it has (staff in either order)', () => {
-      spec.given(given).when(startReschedule(first)).thenThrows(InvalidVisitPlan, /already/);
+      spec
+        .given(given)
+        .when(startReschedule(first))
+        .thenThrows(InvalidVisitPlan, /already/);
       spec
         .given(given)
         .when(startReschedule({ ...first, staffIds: [ben, anna] }))
@@ -486,7 +478,10 @@ describe('a visit', () => {
 
   describe('planned with one participant', () => {
     const alone: VisitEvent[] = [
-      { type: 'VisitBookingStarted', data: { ...startedData, participants: [{ caseId: caseA, services: ['id-card'] }] } },
+      {
+        type: 'VisitBookingStarted',
+        data: { ...startedData, participants: [{ caseId: caseA, services: ['id-card'] }] },
+      },
       planned,
     ];
 
@@ -533,7 +528,9 @@ describe('a visit', () => {
       spec
         .given(given)
         .when({ type: 'FlagForRescheduling', visitId, reason: 'kit-withdrawn', kitId, now: later })
-        .then([{ type: 'VisitFlaggedForRescheduling', data: { visitId, reason: 'kit-withdrawn', kitId, flaggedAt: later } }]));
+        .then([
+          { type: 'VisitFlaggedForRescheduling', data: { visitId, reason: 'kit-withdrawn', kitId, flaggedAt: later } },
+        ]));
   });
 
   describe('confirmed', () => {
@@ -553,10 +550,7 @@ describe('a visit', () => {
         .when(startReschedule({ ...moved, start: '2026-12-02T12:00:00.000Z', end: '2026-12-02T13:00:00.000Z' }))
         .thenThrows(RescheduleInProgress));
     it('moves to the new allocation once it holds, naming the previous one', () =>
-      spec
-        .given(given)
-        .when({ type: 'CompleteReschedule', visitId, holdId: hold2, now: later })
-        .then([rescheduled]));
+      spec.given(given).when({ type: 'CompleteReschedule', visitId, holdId: hold2, now: later }).then([rescheduled]));
     it('is planned again at the new time: confirmation and flag cleared, the change counted', () =>
       spec
         .given(given)
@@ -582,7 +576,13 @@ describe('a visit', () => {
       spec
         .given(given)
         .when({ type: 'RefuseReschedule', visitId, holdId: hold2, resource: kitRef, now: later })
-        .thenState({ status: 'confirmed', allocation: allocation1, pending: null, confirmedBy: 'citizen', sequence: 1 });
+        .thenState({
+          status: 'confirmed',
+          allocation: allocation1,
+          pending: null,
+          confirmedBy: 'citizen',
+          sequence: 1,
+        });
     });
     it('ignores the refusal of a hold it is not booking', () =>
       spec
@@ -595,10 +595,7 @@ describe('a visit', () => {
     const given = [bookingStarted, planned, rescheduleStarted(), rescheduled];
 
     it('does nothing when the reschedule is completed again', () =>
-      spec
-        .given(given)
-        .when({ type: 'CompleteReschedule', visitId, holdId: hold2, now: later })
-        .then([]));
+      spec.given(given).when({ type: 'CompleteReschedule', visitId, holdId: hold2, now: later }).then([]));
     it('does nothing when a late refusal of it arrives', () =>
       spec
         .given(given)
@@ -610,10 +607,7 @@ describe('a visit', () => {
         .when(startReschedule(first))
         .then([rescheduleStarted(`${visitId}:3`, first)]));
     it('no longer completes the first booking', () =>
-      spec
-        .given(given)
-        .when({ type: 'CompleteBooking', visitId, holdId: hold1, now })
-        .thenThrows(notAllowed));
+      spec.given(given).when({ type: 'CompleteBooking', visitId, holdId: hold1, now }).thenThrows(notAllowed));
   });
 
   describe('after a refused reschedule', () => {
@@ -625,7 +619,10 @@ describe('a visit', () => {
         .when({ type: 'RefuseReschedule', visitId, holdId: hold2, resource: kitRef, now: later })
         .then([]));
     it('takes a new reschedule, with a new hold id (<visitId>:3)', () =>
-      spec.given(given).when(startReschedule()).then([rescheduleStarted(`${visitId}:3`)]));
+      spec
+        .given(given)
+        .when(startReschedule())
+        .then([rescheduleStarted(`${visitId}:3`)]));
     it('does not complete the refused one', () =>
       spec
         .given(given)

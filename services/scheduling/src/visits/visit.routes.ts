@@ -207,7 +207,10 @@ export const visitRoutes =
           operationId: 'schedulingListVisits',
           summary: "The tenant's visits by date (nothing personal)",
           querystring: listQuery,
-          response: { 200: z.object({ items: z.array(visitListItem) }), ...problemResponses(403) },
+          response: {
+            200: z.object({ items: z.array(visitListItem) }).describe("The tenant's visits in start order"),
+            ...problemResponses(403),
+          },
         },
       },
       async (request) => {
