@@ -140,6 +140,37 @@ export function bookingSuite(makeSql: () => Promise<Sql | undefined>) {
       expect(refused.json()).toMatchObject({ code: 'slot-taken', resource: { kind: 'kit', id: kitId } });
     }
     expect(await holdsOn(`kitCalendar-${kitId}.${MONDAY}`)).toHaveLength(1);
+    // A refused booking gives its case back at once: booked on another day, it is planned.
+    const refused = cases[statuses.indexOf(409)] ?? '';
+    const again = await book([refused], {
+      kitId,
+      staffIds: [staff[0] ?? '', staff[1] ?? ''],
+      start: at('08:00').replace('03-01', '03-02'),
+      end: at('09:20').replace('03-01', '03-02'),
+    });
+    expect(again.statusCode, again.body).toBe(201);
+  });
+
+  it('one case booked on two visits at once: exactly one 201, the other 409 case-planned-elsewhere', async () => {
+    const kits = [await s.kit(), await s.kit()];
+    const staff = await Promise.all(Array.from({ length: 4 }, () => s.staff()));
+    const caseId = await s.approvedCase();
+    await s.settled([caseId]);
+    const answers = await Promise.all(
+      [0, 1].map((i) =>
+        book([caseId], {
+          kitId: kits[i] ?? '',
+          staffIds: [staff[2 * i] ?? '', staff[2 * i + 1] ?? ''],
+          start: at('14:00'),
+          end: at('15:30'),
+        }),
+      ),
+    );
+    expect(answers.map((a) => a.statusCode).sort()).toEqual([201, 409]);
+    const refused = answers.find((a) => a.statusCode === 409);
+    expect(refused?.json()).toMatchObject({ code: expect.stringMatching(/^case-(planned-elsewhere|not-plannable)$/) });
+    const held = await Promise.all(kits.map((kit) => holdsOn(`kitCalendar-${kit}.${MONDAY}`)));
+    expect(held.flat().filter((h) => h.start === at('14:00'))).toHaveLength(1);
   });
 
   it('one member of staff booked on two kits at once: exactly one 201', async () => {

@@ -9,6 +9,9 @@ import { z } from 'zod';
 
 export const resourceRef = z.object({ kind: z.enum(['kit', 'staff']), id: z.uuid() });
 export type ResourceRef = z.infer<typeof resourceRef>;
+/** What a booking found taken: a kit's or a person's day, or a case already on another visit. */
+export const takenRef = z.object({ kind: z.enum(['kit', 'staff', 'case']), id: z.uuid() });
+export type TakenRef = z.infer<typeof takenRef>;
 
 const hold = {
   resource: resourceRef,

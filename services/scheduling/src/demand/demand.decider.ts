@@ -1,10 +1,12 @@
 /**
  * One case's demand. Intake's opening and eligibility's approval arrive on two topics in either order: the demand is
  * to be planned once both are in. A rejection closes it (a rejection reopened and approved opens it again); a
- * withdrawal closes it for good. Planned on a visit, it returns to the plan when that visit is cancelled or the case
- * is taken off it. Every command is safe to repeat.
+ * withdrawal closes it for good. A booking claims it for its visit first (MarkPlanned, at the stream's expected
+ * revision like a calendar's hold), so a case is never on two visits at once; it returns to the plan when that
+ * booking is refused, the visit cancelled or the case taken off it. Every command is safe to repeat.
  */
 import type { Decider } from '@buergerkoffer/shared/event-sourcing';
+import { CasePlannedElsewhere, DemandNotPlannable } from './demand.errors.ts';
 import type { DemandEvent } from './demand.events.ts';
 
 export type DemandCommand =
@@ -35,7 +37,7 @@ export type DemandCommand =
       readonly type: 'ReleaseFromVisit';
       readonly caseId: string;
       readonly visitId: string;
-      readonly reason: 'visit-cancelled' | 'participant-removed';
+      readonly reason: 'visit-cancelled' | 'participant-removed' | 'booking-refused';
       readonly now: string;
     };
 
@@ -137,6 +139,9 @@ export const demandDecider: Decider<DemandCommand, DemandEvent, DemandState> = {
         ];
       case 'MarkPlanned':
         if (state.visitId === command.visitId) return [];
+        if (state.visitId) throw new CasePlannedElsewhere(command.caseId, state.visitId);
+        if (demandStatus(state) !== 'to-plan')
+          throw new DemandNotPlannable(`case ${command.caseId} is ${demandStatus(state)}`);
         return [
           { type: 'DemandPlanned', data: { caseId: command.caseId, visitId: command.visitId, plannedAt: command.now } },
         ];

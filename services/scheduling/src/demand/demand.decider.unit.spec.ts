@@ -1,8 +1,12 @@
-import { fold } from '@buergerkoffer/shared/event-sourcing';
+import { DomainError, fold } from '@buergerkoffer/shared/event-sourcing';
 import { DeciderSpecification } from '@buergerkoffer/shared/testing';
 import { describe, expect, it } from 'vitest';
 import { type DemandCommand, demandDecider, demandStatus, toDemandStreamName } from './demand.decider.ts';
+import { CasePlannedElsewhere, DemandNotPlannable } from './demand.errors.ts';
 import type { DemandEvent } from './demand.events.ts';
+
+/** No error is expected of the other commands. */
+class Never extends Error {}
 
 const spec = DeciderSpecification.for(demandDecider);
 const caseId = '0192f0c4-7c1a-7000-8000-0000000000a1';
@@ -157,12 +161,16 @@ describe('the demand of a case', () => {
       spec.given(given).when(releaseFrom(otherVisit)).then([]);
       expect(statusAfter([...given, releasedFrom(otherVisit)])).toBe('planned');
     });
-    it('moves to another visit it is planned on', () => {
+    it('refuses another visit: a case is on one visit at a time', () => {
+      spec.given([recorded]).when(markPlanned()).thenThrows(DemandNotPlannable);
       spec
-        .given(given)
-        .when(markPlanned(otherVisit))
-        .then([plannedOn(otherVisit)]);
-      spec.given(given).when(markPlanned(otherVisit)).thenState({ visitId: otherVisit });
+        .given([recorded, approved, closed('case-withdrawn')])
+        .when(markPlanned())
+        .thenThrows(DemandNotPlannable);
+      spec.given(given).when(markPlanned(otherVisit)).thenThrows(CasePlannedElsewhere);
+    });
+    it('is claimed by its visit again as a repeat: nothing new', () => {
+      spec.given(given).when(markPlanned()).then([]);
     });
     it('is closed, not planned, once the case is withdrawn', () =>
       expect(statusAfter([...given, closed('case-withdrawn')])).toBe('closed'));
@@ -245,11 +253,20 @@ describe('the demand of a case', () => {
       [recorded, approved, closed('case-withdrawn')],
       [recorded, approved, plannedOn(), releasedFrom()],
     ];
-    it('takes every command twice as once: safe to repeat', () => {
+    it('takes every command twice as once: safe to repeat (a refused claim refuses again)', () => {
       for (const history of histories) {
         for (const command of commands) {
           const state = fold(demandDecider, history);
-          const once = demandDecider.decide(command, state).reduce(demandDecider.evolve, state);
+          let decided: readonly DemandEvent[];
+          try {
+            decided = demandDecider.decide(command, state);
+          } catch (error) {
+            // Claiming a case that is not to plan, or on another visit: refused, and refused again.
+            expect(error).toBeInstanceOf(command.type === 'MarkPlanned' ? DomainError : Never);
+            expect(() => demandDecider.decide(command, state)).toThrow();
+            continue;
+          }
+          const once = decided.reduce(demandDecider.evolve, state);
           expect(demandDecider.decide(command, once), `${command.type} after ${history.length} events`).toEqual([]);
         }
       }

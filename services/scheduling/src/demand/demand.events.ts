@@ -42,7 +42,7 @@ export const demandReleased = z.object({
   data: z.object({
     caseId: z.uuid(),
     visitId: z.uuid(),
-    reason: z.enum(['visit-cancelled', 'participant-removed']),
+    reason: z.enum(['visit-cancelled', 'participant-removed', 'booking-refused']),
     releasedAt: z.iso.datetime(),
   }),
 });

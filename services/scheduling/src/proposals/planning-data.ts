@@ -32,16 +32,14 @@ export async function loadResources(
   const [kits, staff, holds] = await Promise.all([
     listKits(deps.sql, tenantId),
     listStaff(deps.sql, tenantId),
-    deps.sql.query<{
-      resource_kind: 'kit' | 'staff';
-      resource_id: string;
-      visit_id: string;
-      date: string | Date;
-      starts_at: string | Date;
-      ends_at: string | Date;
-      buffer_minutes: number;
-    }>(
-      `select resource_kind, resource_id, visit_id, to_char(date, 'YYYY-MM-DD') as date, starts_at, ends_at, buffer_minutes
+    // One JSON value rather than a row per hold: a month of holds is hundreds of rows, which an embedded engine
+    // turns into objects one by one (three times slower, docs/benchmarks.md).
+    deps.sql.query<{ holds: SearchHold[] }>(
+      `select coalesce(json_agg(json_build_object(
+                'kind', resource_kind, 'resourceId', resource_id, 'visitId', visit_id,
+                'date', to_char(date, 'YYYY-MM-DD'),
+                'start', (extract(epoch from starts_at) * 1000)::bigint, 'end', (extract(epoch from ends_at) * 1000)::bigint,
+                'bufferMinutes', buffer_minutes)), '[]') as holds
          from scheduling_holds where tenant_id = $1 and date between $2 and $3`,
       [tenantId, from, to],
     ),
@@ -51,17 +49,7 @@ export async function loadResources(
     isWorkingDay: (date) => isWorkingDay(settings, date, deps.holidays),
     kits,
     staff: staff.map((s) => ({ ...s, workingHours: s.workingHours })),
-    holds: holds.map(
-      (h): SearchHold => ({
-        kind: h.resource_kind,
-        resourceId: h.resource_id,
-        visitId: h.visit_id,
-        date: String(h.date),
-        start: new Date(h.starts_at).getTime(),
-        end: new Date(h.ends_at).getTime(),
-        bufferMinutes: Number(h.buffer_minutes),
-      }),
-    ),
+    holds: (holds[0]?.holds ?? []).map((h) => ({ ...h, start: Number(h.start), end: Number(h.end) })),
   };
 }
 

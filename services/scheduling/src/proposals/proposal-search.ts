@@ -118,6 +118,19 @@ const longestShift = (staff: readonly SearchStaff[]): number => {
   return longest[1] ?? 0;
 };
 
+/**
+ * The instant of each minute of a day: on a day without a clock change, local midnight plus the minutes (the zone's
+ * offset looked up once, not per slot — most of the search's time otherwise); on the two change days, each time
+ * looked up on its own.
+ */
+function dayClock(date: LocalDate, timeZone: string): (minutes: number) => number {
+  const midnight = instantAt(date, '00:00', timeZone).getTime();
+  const regular = instantAt(date, '23:00', timeZone).getTime() - midnight === 23 * 60 * MINUTE;
+  return regular
+    ? (minutes) => midnight + minutes * MINUTE
+    : (minutes) => instantAt(date, timeOfMinutes(minutes), timeZone).getTime();
+}
+
 export function searchSlots(input: SearchInput): SearchResult {
   const { settings } = input;
   // A group too large for one day: as many participants as fit (in the order given), the rest on another visit.
@@ -168,10 +181,10 @@ export function searchSlots(input: SearchInput): SearchResult {
     const earliest = Math.min(...working.flatMap((s) => s.intervals.map(([from]) => from)));
     const latest = Math.max(...working.flatMap((s) => s.intervals.map(([, to]) => to)));
     const step = settings.slotStepMinutes;
+    const startOf = dayClock(date, settings.timeZone);
     for (let at = Math.ceil(earliest / step) * step; at + minutes <= latest; at += step) {
       if (proposals.length >= input.limit) break;
-      const startTime = timeOfMinutes(at);
-      const start = instantAt(date, startTime, settings.timeZone).getTime();
+      const start = startOf(at);
       const end = start + minutes * MINUTE;
       if (start < input.notBefore) continue;
       const kit = kits.find((k) => free('kit', k.kitId, date, start, end));

@@ -214,6 +214,30 @@ describe('a slot search', () => {
       expect(searchSlots(input({ isWorkingDay: () => false })).proposals).toEqual([]));
   });
 
+  describe('on the days the clock changes (a working Sunday)', () => {
+    const sundays = { ...weekdays('08:00', '16:00'), sun: [{ from: '08:00', to: '16:00' }] };
+    const onSunday = (date: string) =>
+      searchSlots(
+        input({
+          from: date,
+          limit: 40,
+          staff: [staff(anna, { workingHours: sundays }), staff(ben, { workingHours: sundays })],
+        }),
+      )
+        .proposals.filter((p) => p.date === date)
+        .map((p) => p.start);
+    it('keeps wall-clock times on the last Sunday of March (UTC+2 from 03:00)', () => {
+      const starts = onSunday('2027-03-28');
+      expect(starts[0]).toBe('2027-03-28T06:00:00.000Z');
+      expect(starts).toContain('2027-03-28T08:00:00.000Z'); // 10:00 local
+    });
+    it('keeps wall-clock times on the last Sunday of October (UTC+1 from 03:00)', () => {
+      const starts = onSunday('2026-10-25');
+      expect(starts[0]).toBe('2026-10-25T07:00:00.000Z');
+      expect(starts).toContain('2026-10-25T09:00:00.000Z'); // 10:00 local
+    });
+  });
+
   describe('on a summer day after the clock change', () => {
     it('proposes the local wall-clock time', () =>
       expect(firstSlot({ from: '2027-03-29' })).toMatchObject({

@@ -17,7 +17,10 @@ import {
 } from '@buergerkoffer/shared/event-sourcing';
 import { calendarDecider, toCalendarStreamName } from '../calendars/calendar.decider.ts';
 import { HoldReleased, SlotTaken } from '../calendars/calendar.errors.ts';
-import { calendarCodec, type ResourceRef } from '../calendars/calendar.events.ts';
+import { calendarCodec, type ResourceRef, type TakenRef } from '../calendars/calendar.events.ts';
+import { demandDecider, toDemandStreamName } from '../demand/demand.decider.ts';
+import { CasePlannedElsewhere, DemandNotPlannable } from '../demand/demand.errors.ts';
+import { demandCodec } from '../demand/demand.events.ts';
 import { toVisitStreamName, type VisitState, visitDecider } from './visit.decider.ts';
 import { VisitActionNotAllowed } from './visit.errors.ts';
 import { type Allocation, type VisitEvent, visitCodec } from './visit.events.ts';
@@ -48,7 +51,7 @@ export const resourcesOf = (allocation: Pick<Allocation, 'kitId' | 'staffIds'>):
   ...[...allocation.staffIds].sort().map((id): ResourceRef => ({ kind: 'staff', id })),
 ];
 
-export type HoldOutcome = { readonly held: true } | { readonly held: false; readonly resource: ResourceRef };
+export type HoldOutcome = { readonly held: true } | { readonly held: false; readonly resource: TakenRef };
 
 async function onCalendar(
   store: EventStore,
@@ -131,6 +134,67 @@ export async function releaseAllocation(
   }
 }
 
+export type ClaimOutcome = { readonly claimed: true } | { readonly claimed: false; readonly resource: TakenRef };
+
+const onDemand = (
+  store: EventStore,
+  caseId: string,
+  command: Parameters<typeof demandDecider.decide>[0],
+  context: StepContext,
+) =>
+  handleCommand(
+    {
+      store,
+      decider: demandDecider,
+      decode: demandCodec.decode,
+      stream: toDemandStreamName(caseId),
+      retries: CALENDAR_RETRIES,
+    },
+    command,
+    { ...context, caseId },
+  );
+
+/**
+ * Claims each participant's demand for the visit, like a calendar hold: a case on another visit (or no longer to be
+ * planned) refuses the booking, so no case is ever on two visits at once.
+ */
+export async function claimCases(
+  store: EventStore,
+  visitId: string,
+  caseIds: readonly string[],
+  context: StepContext,
+  now: () => Date,
+): Promise<ClaimOutcome> {
+  for (const caseId of [...caseIds].sort()) {
+    try {
+      await onDemand(store, caseId, { type: 'MarkPlanned', caseId, visitId, now: now().toISOString() }, context);
+    } catch (error) {
+      if (error instanceof CasePlannedElsewhere || error instanceof DemandNotPlannable)
+        return { claimed: false, resource: { kind: 'case', id: caseId } };
+      throw error;
+    }
+  }
+  return { claimed: true };
+}
+
+/** Gives the cases a refused booking claimed back to the plan (a case it never claimed is left as it is). */
+export async function releaseClaims(
+  store: EventStore,
+  visitId: string,
+  caseIds: readonly string[],
+  context: StepContext,
+  now: () => Date,
+): Promise<void> {
+  for (const caseId of caseIds) {
+    await onDemand(
+      store,
+      caseId,
+      { type: 'ReleaseFromVisit', caseId, visitId, reason: 'booking-refused', now: now().toISOString() },
+      context,
+    );
+  }
+}
+
 export interface VisitSteps {
   /** The store as stored: no step after the booking's start writes or reads anything personal. */
   readonly store: EventStore;
@@ -168,7 +232,7 @@ export async function onVisit(
 
 export type BookingOutcome =
   | { readonly status: 'planned'; readonly state: VisitState }
-  | { readonly status: 'refused'; readonly resource: ResourceRef | null; readonly state: VisitState };
+  | { readonly status: 'refused'; readonly resource: TakenRef | null; readonly state: VisitState };
 
 /** Carries a started booking through: hold everything, then plan — or refuse, naming the resource, and let go. */
 export async function runBooking(deps: VisitSteps, visitId: string, context: StepContext): Promise<BookingOutcome> {
@@ -176,7 +240,11 @@ export async function runBooking(deps: VisitSteps, visitId: string, context: Ste
   if (state.status === 'none') throw new Error(`visit ${visitId} has no booking`);
   if (state.status !== 'booking') return outcomeOf(state);
   const { allocation } = state;
-  const held = await holdAllocation(deps.store, visitId, allocation, context, deps.now);
+  const cases = state.participants.map((p) => p.caseId);
+  const claim = await claimCases(deps.store, visitId, cases, context, deps.now);
+  const held: HoldOutcome = claim.claimed
+    ? await holdAllocation(deps.store, visitId, allocation, context, deps.now)
+    : { held: false, resource: claim.resource };
   const now = deps.now().toISOString();
   const after = await settled(deps, visitId, () =>
     held.held
@@ -189,8 +257,9 @@ export async function runBooking(deps: VisitSteps, visitId: string, context: Ste
         ),
   );
   if (after.status !== 'none' && after.status !== 'planned' && after.status !== 'confirmed') {
-    // Refused (here or by a run beside this one): nothing of it stays held.
+    // Refused (here or by a run beside this one): nothing of it stays held, its cases go back to the plan.
     await releaseAllocation(deps.store, visitId, allocation, context, deps.now);
+    await releaseClaims(deps.store, visitId, cases, context, deps.now);
   }
   return outcomeOf(after);
 }
@@ -216,7 +285,7 @@ function outcomeOf(state: VisitState): BookingOutcome {
 
 export type RescheduleOutcome =
   | { readonly status: 'rescheduled'; readonly state: VisitState }
-  | { readonly status: 'refused'; readonly resource: ResourceRef | null; readonly state: VisitState };
+  | { readonly status: 'refused'; readonly resource: TakenRef | null; readonly state: VisitState };
 
 /** Carries a started reschedule through: hold the new allocation, move the visit, let the old one go. */
 export async function runReschedule(

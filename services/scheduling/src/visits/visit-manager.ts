@@ -20,6 +20,7 @@ import {
   startProcessor,
 } from '@buergerkoffer/shared/event-sourcing';
 import { type DemandCommand, demandDecider, toDemandStreamName } from '../demand/demand.decider.ts';
+import { CasePlannedElsewhere, DemandNotPlannable } from '../demand/demand.errors.ts';
 import { demandCodec } from '../demand/demand.events.ts';
 import { toVisitStreamName, visitDecider } from './visit.decider.ts';
 import type { Allocation, VisitEvent } from './visit.events.ts';
@@ -27,6 +28,7 @@ import {
   decodeVisitEvent,
   onVisit,
   releaseAllocation,
+  releaseClaims,
   runBooking,
   runReschedule,
   type StepContext,
@@ -93,7 +95,16 @@ export async function manageVisit(deps: VisitManagerDeps, stored: StoredEvent, e
     case 'VisitRescheduleStarted':
       await runReschedule(deps, event.data.visitId, event.data.holdId, context);
       return;
-    case 'VisitBookingRefused':
+    case 'VisitBookingRefused': {
+      const allocation = await allocationOf(deps.store, event.data.visitId, event.data.holdId);
+      if (allocation) await releaseAllocation(deps.store, event.data.visitId, allocation, context, deps.now);
+      const { state } = await loadStream(deps.store, visitDecider, decodeVisitEvent, stored.stream);
+      if (state.status !== 'none') {
+        const cases = state.participants.map((p) => p.caseId);
+        await releaseClaims(deps.store, event.data.visitId, cases, context, deps.now);
+      }
+      return;
+    }
     case 'VisitRescheduleRefused': {
       const allocation = await allocationOf(deps.store, event.data.visitId, event.data.holdId);
       if (allocation) await releaseAllocation(deps.store, event.data.visitId, allocation, context, deps.now);
@@ -152,7 +163,12 @@ export async function manageVisit(deps: VisitManagerDeps, stored: StoredEvent, e
           );
           continue;
         }
-        await onDemand(deps, stored, caseId, { type: 'MarkPlanned', caseId, visitId: event.data.visitId, now });
+        // Claimed when the booking started (a visit booked before claims were made is marked now).
+        await onDemand(deps, stored, caseId, { type: 'MarkPlanned', caseId, visitId: event.data.visitId, now }).catch(
+          (error: unknown) => {
+            if (!(error instanceof CasePlannedElsewhere || error instanceof DemandNotPlannable)) throw error;
+          },
+        );
       }
       return;
     case 'VisitConfirmed':

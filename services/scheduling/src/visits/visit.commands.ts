@@ -1,4 +1,4 @@
-import type { ResourceRef } from '../calendars/calendar.events.ts';
+import type { TakenRef } from '../calendars/calendar.events.ts';
 import type { Allocation, Participant, Place } from './visit.events.ts';
 
 /** A new allocation as the caller asks for it: the hold id is the decider's (one per allocation). */
@@ -21,7 +21,7 @@ export type VisitCommand =
       readonly type: 'RefuseBooking';
       readonly visitId: string;
       readonly holdId: string;
-      readonly resource: ResourceRef;
+      readonly resource: TakenRef;
       readonly now: string;
     }
   | (RequestedAllocation & {
@@ -35,7 +35,7 @@ export type VisitCommand =
       readonly type: 'RefuseReschedule';
       readonly visitId: string;
       readonly holdId: string;
-      readonly resource: ResourceRef;
+      readonly resource: TakenRef;
       readonly now: string;
     }
   | {

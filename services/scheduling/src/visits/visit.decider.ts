@@ -8,7 +8,7 @@
  * are no-ops, so it can run a booking again after a crash. Pure: time and ids come in with the command.
  */
 import { type Decider, transitions } from '@buergerkoffer/shared/event-sourcing';
-import type { ResourceRef } from '../calendars/calendar.events.ts';
+import type { TakenRef } from '../calendars/calendar.events.ts';
 import type { VisitCommand } from './visit.commands.ts';
 import {
   InvalidVisitPlan,
@@ -52,7 +52,7 @@ export type VisitState =
       readonly flag: RescheduleFlag | null;
       readonly confirmedBy: 'citizen' | 'institution' | 'contact-person' | null;
       readonly cancelReason: string | null;
-      readonly refusedBy: ResourceRef | null;
+      readonly refusedBy: TakenRef | null;
     };
 
 export const toVisitStreamName = (visitId: string): string => `visit-${visitId}`;

@@ -7,7 +7,7 @@
  */
 import { eventCodec } from '@buergerkoffer/shared/event-sourcing';
 import { z } from 'zod';
-import { resourceRef } from '../calendars/calendar.events.ts';
+import { takenRef } from '../calendars/calendar.events.ts';
 import { visitPersonalData } from './visit.privacy.ts';
 
 export const participant = z.object({
@@ -79,7 +79,7 @@ export const visitPlanned = z.object({
 });
 export const visitBookingRefused = z.object({
   type: z.literal('VisitBookingRefused'),
-  data: z.object({ visitId: z.uuid(), holdId: z.string(), resource: resourceRef, refusedAt: z.iso.datetime() }),
+  data: z.object({ visitId: z.uuid(), holdId: z.string(), resource: takenRef, refusedAt: z.iso.datetime() }),
 });
 export const visitRescheduleStarted = z.object({
   type: z.literal('VisitRescheduleStarted'),
@@ -95,7 +95,7 @@ export const visitRescheduled = z.object({
 });
 export const visitRescheduleRefused = z.object({
   type: z.literal('VisitRescheduleRefused'),
-  data: z.object({ visitId: z.uuid(), holdId: z.string(), resource: resourceRef, refusedAt: z.iso.datetime() }),
+  data: z.object({ visitId: z.uuid(), holdId: z.string(), resource: takenRef, refusedAt: z.iso.datetime() }),
 });
 export const visitConfirmed = z.object({
   type: z.literal('VisitConfirmed'),

@@ -22,7 +22,7 @@ import { accessLog, disclosureOf, purposeQuery, withhold } from '@buergerkoffer/
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
-import type { ResourceRef } from '../calendars/calendar.events.ts';
+import type { TakenRef } from '../calendars/calendar.events.ts';
 import type { SchedulingDeps } from '../deps.ts';
 import type { PlanningDeps } from '../proposals/planning-data.ts';
 import { proposalsFor } from '../proposals/proposals.ts';
@@ -62,17 +62,25 @@ const visitListItem = z.object({
 const refusal = problemResponseFor(
   409,
   'slot-taken: the kit or a member of staff is booked then (`resource`, and `next`: the next feasible slots); ' +
-    'or case-not-plannable, kit-unavailable, staff-unavailable, not-a-working-day, visit-action-not-allowed',
+    'case-planned-elsewhere: a participant is on another visit; or case-not-plannable, kit-unavailable, ' +
+    'staff-unavailable, not-a-working-day, visit-action-not-allowed',
 );
 
-/** 409 slot-taken, with the next proposals for the same participants. */
+/**
+ * 409 slot-taken, with the next proposals for the same participants — or case-planned-elsewhere, when a participant
+ * turned out to be on another visit (or no longer to be planned) as the booking claimed it.
+ */
 async function slotTakenProblem(
   deps: VisitRouteDeps,
   tenantId: string,
-  resource: ResourceRef | null,
+  resource: TakenRef | null,
   caseIds: readonly string[],
   ignoreVisitId?: string,
 ): Promise<HttpProblem> {
+  if (resource?.kind === 'case')
+    return new HttpProblem(409, 'case-planned-elsewhere', `case ${resource.id} is on another visit or not to plan`, {
+      resource,
+    });
   const next = await proposalsFor(deps, tenantId, { caseIds }, { limit: 3, ignoreVisitId }).catch(() => undefined);
   return new HttpProblem(
     409,

@@ -4,7 +4,7 @@ import { personalText, strictInstant } from '@buergerkoffer/shared/http';
 import { z } from 'zod';
 import { CANCEL_REASONS, CONFIRMED_BY, PLACE_KINDS } from './visit.events.ts';
 
-const resource = z.object({ kind: z.enum(['kit', 'staff']), id: z.string() });
+const resource = z.object({ kind: z.enum(['kit', 'staff', 'case']), id: z.string() });
 
 export const visitView = z
   .object({

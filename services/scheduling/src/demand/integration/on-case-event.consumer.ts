@@ -14,6 +14,7 @@ import {
 } from '@buergerkoffer/shared/contracts';
 import { type EventStore, handleCommand, loadStream } from '@buergerkoffer/shared/event-sourcing';
 import { type ConsumedEvent, idempotentHandler, type MessageHandler } from '@buergerkoffer/shared/messaging';
+import { VisitActionNotAllowed } from '../../visits/visit.errors.ts';
 import { onVisit } from '../../visits/visit-booking.ts';
 import { type DemandCommand, demandDecider, toDemandStreamName } from '../demand.decider.ts';
 import { demandCodec } from '../demand.events.ts';
@@ -53,13 +54,16 @@ export function caseEventsHandler(deps: DemandConsumerDeps): MessageHandler {
     const close = async (caseId: string, reason: 'case-withdrawn' | 'case-rejected') => {
       await run(caseId, { type: 'Close', caseId, reason, now: event.time });
       const { state } = await loadStream(deps.store, demandDecider, demandCodec.decode, toDemandStreamName(caseId));
-      if (!state.visitId) return; // a visit still being booked: the visit manager takes the case off once planned
+      if (!state.visitId) return;
       await onVisit(
         deps,
         state.visitId,
         { type: 'RemoveParticipant', visitId: state.visitId, caseId, reason, by: 'scheduling-demand', now: event.time },
         { ...context, idempotencyKey: `${idempotencyKey}:visit` },
-      );
+      ).catch((error: unknown) => {
+        // A visit still being booked: once planned, the visit manager takes the closed case off it.
+        if (!(error instanceof VisitActionNotAllowed)) throw error;
+      });
     };
 
     if (event.type.startsWith('intake.case.')) {
