@@ -126,18 +126,6 @@ export const auditVisitFlaggedForRescheduling = audited('VisitFlaggedForReschedu
   flaggedAt: z.string().optional(),
 });
 
-// scheduling: the case's demand (to be planned once approved, planned on a visit, closed)
-export const auditDemandRecorded = audited('DemandRecorded', { recordedAt: z.string().optional() });
-export const auditDemandServicesChanged = audited('DemandServicesChanged', { changedAt: z.string().optional() });
-export const auditDemandApproved = audited('DemandApproved', { approvedAt: z.string().optional() });
-export const auditDemandClosed = audited('DemandClosed', { reason: z.string(), closedAt: z.string().optional() });
-export const auditDemandPlanned = audited('DemandPlanned', { visitId: z.string(), plannedAt: z.string().optional() });
-export const auditDemandReleased = audited('DemandReleased', {
-  visitId: z.string(),
-  reason: z.string(),
-  releasedAt: z.string().optional(),
-});
-
 /** Every event type casefile interprets, as one union (for a slice codec over the whole store). */
 export const auditEvent = z.discriminatedUnion('type', [
   auditCaseOpened,
@@ -162,12 +150,6 @@ export const auditEvent = z.discriminatedUnion('type', [
   auditVisitCancelled,
   auditParticipantRemoved,
   auditVisitFlaggedForRescheduling,
-  auditDemandRecorded,
-  auditDemandServicesChanged,
-  auditDemandApproved,
-  auditDemandClosed,
-  auditDemandPlanned,
-  auditDemandReleased,
 ]);
 export type AuditEvent = z.infer<typeof auditEvent>;
 

@@ -91,8 +91,6 @@ export interface CaseState {
   /** Every visit the case was booked on, in the order their bookings started (a refused or cancelled visit, or one
    *  the case was removed from, stays: the case may be booked again on another). */
   readonly visits: readonly CaseVisit[];
-  /** Scheduling's demand: whether the case waits to be planned (approved), is planned on a visit, or left the plan. */
-  readonly planning: CasePlanning | null;
   /** The last event folded in. */
   readonly position: number;
   readonly recordedAt: string | null;
@@ -100,13 +98,6 @@ export interface CaseState {
   readonly accesses: number;
   /** Events of types this fold does not interpret, by service (they are in the history all the same). */
   readonly uninterpreted: Readonly<Record<string, number>>;
-}
-
-export interface CasePlanning {
-  readonly status: 'awaiting-approval' | 'to-plan' | 'planned' | 'closed';
-  readonly visitId: string | null;
-  /** When it entered its status. */
-  readonly since: string;
 }
 
 export const initialCaseState = (caseId: string): CaseState => ({
@@ -121,7 +112,6 @@ export const initialCaseState = (caseId: string): CaseState => ({
   eligibility: { status: 'none', precheckOutcome: null, ruleSetVersion: null, rules: [], checkedAt: null },
   decisions: [],
   visits: [],
-  planning: null,
   position: 0,
   recordedAt: null,
   events: 0,
@@ -398,42 +388,6 @@ export function evolveCase(state: CaseState, event: StoredEvent): CaseState {
         const visits = evolveVisits(base.caseId, base.visits, audited, event);
         return visits ? { ...base, visits } : uninterpreted(base, event);
       }
-      case 'DemandRecorded':
-      case 'DemandServicesChanged': {
-        const since = audited.type === 'DemandRecorded' ? audited.data.recordedAt : audited.data.changedAt;
-        return base.planning
-          ? base
-          : {
-              ...base,
-              planning: { status: 'awaiting-approval', visitId: null, since: since ?? base.recordedAt ?? '' },
-            };
-      }
-      case 'DemandApproved':
-        return {
-          ...base,
-          planning: { status: 'to-plan', visitId: null, since: audited.data.approvedAt ?? base.recordedAt ?? '' },
-        };
-      case 'DemandClosed':
-        return {
-          ...base,
-          planning: { status: 'closed', visitId: null, since: audited.data.closedAt ?? base.recordedAt ?? '' },
-        };
-      case 'DemandPlanned':
-        return {
-          ...base,
-          planning: {
-            status: 'planned',
-            visitId: audited.data.visitId,
-            since: audited.data.plannedAt ?? base.recordedAt ?? '',
-          },
-        };
-      case 'DemandReleased':
-        return base.planning?.status === 'planned' && base.planning.visitId === audited.data.visitId
-          ? {
-              ...base,
-              planning: { status: 'to-plan', visitId: null, since: audited.data.releasedAt ?? base.recordedAt ?? '' },
-            }
-          : base;
       case undefined:
         return uninterpreted(base, event);
       default: {

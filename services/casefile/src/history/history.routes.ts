@@ -145,14 +145,6 @@ const caseState = z
       .array(caseVisit)
       .readonly()
       .describe('Every visit the case was booked on, in the order their bookings started'),
-    planning: z
-      .object({
-        status: z.enum(['awaiting-approval', 'to-plan', 'planned', 'closed']),
-        visitId: z.string().nullable(),
-        since: z.string(),
-      })
-      .nullable()
-      .describe("Scheduling's demand: waiting to be planned, planned on a visit, or off the plan"),
     position: z.number().int().describe('The last event folded in'),
     recordedAt: z.string().nullable(),
     events: z.number().int(),

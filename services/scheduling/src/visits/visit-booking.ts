@@ -151,7 +151,8 @@ const onDemand = (
       retries: CALENDAR_RETRIES,
     },
     command,
-    { ...context, caseId },
+    // Scheduling's own bookkeeping, kept out of the case's history (the visit's events are in it).
+    context,
   );
 
 /**

@@ -80,7 +80,8 @@ async function onDemand(
       retries: 5,
     },
     command,
-    { ...contextOf(stored), caseId, idempotencyKey: `${stored.id}:${caseId}` },
+    // Not in the case's history: the visit's events are.
+    { ...contextOf(stored), idempotencyKey: `${stored.id}:${caseId}` },
   );
 }
 

@@ -48,7 +48,8 @@ export function caseEventsHandler(deps: DemandConsumerDeps): MessageHandler {
           retries: 5,
         },
         command,
-        { ...context, caseId },
+        // Not in the case's history: the facts are there from their sources (opened, approved, withdrawn).
+        context,
       );
     /** Off the plan, and off its visit. */
     const close = async (caseId: string, reason: 'case-withdrawn' | 'case-rejected') => {
