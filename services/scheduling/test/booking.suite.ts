@@ -6,8 +6,6 @@
 import type { Sql } from '@buergerkoffer/shared/event-sourcing';
 import { pollUntil } from '@buergerkoffer/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { calendarDecider } from '../src/calendars/calendar.decider.ts';
-import { calendarCodec } from '../src/calendars/calendar.events.ts';
 import { type SchedulingFixture, schedulingFixture } from './scheduling.fixture.ts';
 
 /** A Monday in March 2027 (no holiday in NRW), ahead of any clock this runs on. */
@@ -32,17 +30,7 @@ export function bookingSuite(makeSql: () => Promise<Sql | undefined>) {
   }, 120_000);
   afterAll(async () => s.close());
 
-  const inject = async (
-    method: 'GET' | 'POST' | 'DELETE',
-    url: string,
-    options: { role?: string; payload?: object; headers?: Record<string, string>; tenantId?: string } = {},
-  ) =>
-    s.fixture.app.inject({
-      method,
-      url,
-      headers: { ...(await s.as(options.role ?? 'scheduler', options.tenantId)), ...options.headers },
-      ...(options.payload ? { payload: options.payload } : {}),
-    });
+  const inject: SchedulingFixture['request'] = (...args) => s.request(...args);
   const proposals = async (query: string) => {
     const response = await inject('GET', `/proposals?${query}&from=${MONDAY}`);
     expect(response.statusCode, response.body).toBe(200);
@@ -54,10 +42,7 @@ export function bookingSuite(makeSql: () => Promise<Sql | undefined>) {
       ...(key ? { headers: { 'idempotency-key': key } } : {}),
     });
   /** The holds on a resource's day, from its calendar stream (the truth the bookings are decided on). */
-  const holdsOn = async (stream: string) => {
-    const events = (await s.fixture.store.readStream(stream)).flatMap((e) => calendarCodec.decode(e) ?? []);
-    return events.reduce(calendarDecider.evolve, calendarDecider.initialState()).holds;
-  };
+  const holdsOn = (stream: string) => s.holdsOn(stream);
 
   describe('an approved case', () => {
     let kitId: string;

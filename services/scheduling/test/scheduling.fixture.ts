@@ -2,8 +2,12 @@
  * A scheduling service under test with what a booking needs: kits, field staff, and approved cases to plan (their
  * demand appended as the consumer records it from intake's and eligibility's events).
  */
+
 import { type Sql, uuidv7 } from '@buergerkoffer/shared/event-sourcing';
 import { buildTestApp, pollUntil, type TestApp } from '@buergerkoffer/shared/testing';
+import type { LightMyRequestResponse } from 'fastify';
+import { calendarDecider, type Hold } from '../src/calendars/calendar.decider.ts';
+import { calendarCodec } from '../src/calendars/calendar.events.ts';
 import { definition } from '../src/service.ts';
 
 export const TENANT = 'bochum';
@@ -32,6 +36,14 @@ export interface SchedulingFixture {
   staff(name?: string): Promise<string>;
   /** An approved case (or a group request's residents) waiting to be planned. */
   approvedCase(options?: { services?: string[]; groupRequestId?: string; tenantId?: string }): Promise<string>;
+  /** A request as a caller of one role (default scheduler) and tenant. */
+  request(
+    method: 'GET' | 'POST' | 'DELETE',
+    url: string,
+    options?: { role?: string; payload?: object; headers?: Record<string, string>; tenantId?: string },
+  ): Promise<LightMyRequestResponse>;
+  /** The holds on a resource's day, from its calendar stream (the truth bookings are decided on). */
+  holdsOn(stream: string): Promise<readonly Hold[]>;
   /** Waits until the read models show what was written (the queue lists the cases, GET /kits the kits). */
   settled(caseIds: readonly string[]): Promise<void>;
   close(): Promise<void>;
@@ -50,6 +62,17 @@ export async function schedulingFixture(sql?: Sql): Promise<SchedulingFixture> {
   return {
     fixture,
     as,
+    request: async (method, url, options = {}) =>
+      fixture.app.inject({
+        method,
+        url,
+        headers: { ...(await as(options.role ?? 'scheduler', options.tenantId)), ...options.headers },
+        ...(options.payload ? { payload: options.payload } : {}),
+      }),
+    async holdsOn(stream) {
+      const events = (await fixture.store.readStream(stream)).flatMap((e) => calendarCodec.decode(e) ?? []);
+      return events.reduce(calendarDecider.evolve, calendarDecider.initialState()).holds;
+    },
     async kit(name = `Koffer ${kits.length + 1}`) {
       const { kitId } = await created('/kits', { name, homeOffice: 'Bürgerbüro Mitte', devices: ALL_DEVICES });
       if (!kitId) throw new Error('no kit id');

@@ -6,8 +6,6 @@
  */
 import { pollUntil } from '@buergerkoffer/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { calendarDecider } from '../src/calendars/calendar.decider.ts';
-import { calendarCodec } from '../src/calendars/calendar.events.ts';
 import { type SchedulingFixture, schedulingFixture } from './scheduling.fixture.ts';
 
 const TUESDAY = '2027-03-02';
@@ -25,21 +23,8 @@ describe('a booked visit', () => {
   }, 120_000);
   afterAll(async () => s.close());
 
-  const inject = async (
-    method: 'GET' | 'POST' | 'DELETE',
-    url: string,
-    options: { role?: string; payload?: object; headers?: Record<string, string>; tenantId?: string } = {},
-  ) =>
-    s.fixture.app.inject({
-      method,
-      url,
-      headers: { ...(await s.as(options.role ?? 'scheduler', options.tenantId)), ...options.headers },
-      ...(options.payload ? { payload: options.payload } : {}),
-    });
-  const holdsOn = async (stream: string) => {
-    const events = (await s.fixture.store.readStream(stream)).flatMap((e) => calendarCodec.decode(e) ?? []);
-    return events.reduce(calendarDecider.evolve, calendarDecider.initialState()).holds;
-  };
+  const inject: SchedulingFixture['request'] = (...args) => s.request(...args);
+  const holdsOn = (stream: string) => s.holdsOn(stream);
   const bookAt = async (caseIds: string[], date: string, from: string, to: string) => {
     const booked = await inject('POST', '/visits', {
       payload: { caseIds, kitId, staffIds: staff, start: at(date, from), end: at(date, to), place: HOME },
