@@ -4,8 +4,11 @@
  * flagged and in the queue), group appointments (summed durations, a group too large for one day split), the
  * address disclosed by role, and another tenant's visit answering as absent.
  */
+import { PostgresCheckpointStore } from '@buergerkoffer/shared/event-sourcing';
 import { pollUntil } from '@buergerkoffer/shared/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { decodeVisitEvent } from '../src/visits/visit-booking.ts';
+import { manageVisit } from '../src/visits/visit-manager.ts';
 import { type SchedulingFixture, schedulingFixture } from './scheduling.fixture.ts';
 
 const TUESDAY = '2027-03-02';
@@ -98,6 +101,43 @@ describe('a booked visit', () => {
       payload: { confirmedBy: 'citizen' },
     });
     expect(refused.statusCode).toBe(409);
+  });
+
+  it('is not claimed again by the visit manager handling its planning once more after it was cancelled (a replay)', async () => {
+    const date = '2027-03-10';
+    const caseId = await s.approvedCase();
+    await s.settled([caseId]);
+    const { visitId } = await bookAt([caseId], date, '08:00', '09:30');
+    await inject('POST', `/visits/${visitId}/cancel`, {
+      headers: { 'if-match': (await visit(visitId)).etag },
+      payload: { reason: 'citizen-request' },
+    });
+    await pollUntil(queue, (q) => q.toPlan.some((c) => c.caseId === caseId), 60_000, 'the case back on the plan');
+    // A crash before the manager stored its checkpoint: the same batch again, planning first.
+    const stored = await s.fixture.store.readStream(`visit-${visitId}`);
+    const steps = {
+      store: s.fixture.store,
+      checkpoints: new PostgresCheckpointStore(s.fixture.sql),
+      now: () => new Date(),
+    };
+    for (const event of stored) {
+      const decoded = decodeVisitEvent(event);
+      if (decoded) await manageVisit(steps, event, decoded);
+    }
+    const again = await s.approvedCase();
+    await s.settled([again]);
+    // The case is still to plan: it can be booked on another visit.
+    const rebooked = await inject('POST', '/visits', {
+      payload: {
+        caseIds: [caseId],
+        kitId,
+        staffIds: staff,
+        start: at(date, '11:00'),
+        end: at(date, '12:30'),
+        place: HOME,
+      },
+    });
+    expect(rebooked.statusCode, rebooked.body).toBe(201);
   });
 
   it('loses a participant; the last one leaving cancels it', async () => {

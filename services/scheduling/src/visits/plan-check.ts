@@ -58,7 +58,7 @@ export async function plannableDemand(
 }
 
 export async function checkPlan(
-  deps: { readonly store: EventStore; readonly sql: Sql; readonly holidays: HolidayCalendar },
+  deps: { readonly store: EventStore; readonly sql: Sql; readonly holidays: HolidayCalendar; readonly now: () => Date },
   tenantId: string,
   settings: SchedulingSettings,
   plan: PlanRequest,
@@ -69,6 +69,7 @@ export async function checkPlan(
   const end = new Date(plan.end);
   if (end <= start) throw new InvalidVisitPlan('a visit ends after it starts');
   if (plan.staffIds[0] === plan.staffIds[1]) throw new InvalidVisitPlan('a visit needs two different staff members');
+  if (start.getTime() < deps.now().getTime()) throw new InvalidVisitPlan('a visit is planned ahead, not in the past');
   const date = localDateOf(start, zone);
   if (localDateOf(end, zone) !== date) throw new InvalidVisitPlan('a visit starts and ends on the same day');
   if (!isWorkingDay(settings, date, deps.holidays)) throw new NotAWorkingDay(`${date} is not a working day`);

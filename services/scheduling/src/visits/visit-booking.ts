@@ -300,18 +300,24 @@ export async function runReschedule(
   if (state.allocation.holdId === holdId) return { status: 'rescheduled', state };
   const pending = state.pending;
   if (!pending || pending.holdId !== holdId) return { status: 'refused', resource: null, state };
+  if (state.status === 'cancelled') {
+    // Cancelled while the reschedule was being booked: nothing of it is held any longer.
+    await releaseAllocation(deps.store, visitId, pending, context, deps.now);
+    return { status: 'refused', resource: null, state };
+  }
   const previous = state.allocation;
   const held = await holdAllocation(deps.store, visitId, pending, context, deps.now);
   const now = deps.now().toISOString();
   if (!held.held) {
-    const step = await onVisit(
-      deps,
-      visitId,
-      { type: 'RefuseReschedule', visitId, holdId, resource: held.resource, now },
-      context,
+    const refused = await settled(deps, visitId, () =>
+      onVisit(deps, visitId, { type: 'RefuseReschedule', visitId, holdId, resource: held.resource, now }, context),
     );
+    // Another run may have completed this very reschedule meanwhile: then the visit holds `pending` now, and it
+    // stays held.
+    if (refused.status !== 'none' && refused.status !== 'cancelled' && refused.allocation.holdId === holdId)
+      return { status: 'rescheduled', state: refused };
     await releaseAllocation(deps.store, visitId, pending, context, deps.now);
-    return { status: 'refused', resource: held.resource, state: step.state };
+    return { status: 'refused', resource: held.resource, state: refused };
   }
   const after = await settled(deps, visitId, () =>
     onVisit(deps, visitId, { type: 'CompleteReschedule', visitId, holdId, now }, context),

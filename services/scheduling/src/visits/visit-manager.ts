@@ -139,8 +139,13 @@ export async function manageVisit(deps: VisitManagerDeps, stored: StoredEvent, e
         now,
       });
       return;
-    case 'VisitPlanned':
-      for (const { caseId } of event.data.participants) {
+    case 'VisitPlanned': {
+      // As the visit is now (a batch handled again after a crash meets a visit cancelled since, or a case taken
+      // off it): only its present participants are claimed, and nothing for a visit that is over.
+      const { state: visit } = await loadStream(deps.store, visitDecider, decodeVisitEvent, stored.stream);
+      if (visit.status !== 'planned' && visit.status !== 'confirmed') return;
+      const present = new Set(visit.participants.map((p) => p.caseId));
+      for (const { caseId } of event.data.participants.filter((p) => present.has(p.caseId))) {
         const { state: demand } = await loadStream(
           deps.store,
           demandDecider,
@@ -172,6 +177,7 @@ export async function manageVisit(deps: VisitManagerDeps, stored: StoredEvent, e
         );
       }
       return;
+    }
     case 'VisitConfirmed':
     case 'VisitFlaggedForRescheduling':
       return;

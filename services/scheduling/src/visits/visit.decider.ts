@@ -83,7 +83,8 @@ export const visitTransitions = transitions<VisitState, VisitCommand>(
     planned: ['Confirm', ...ACTIVE],
     confirmed: ['Confirm', ...ACTIVE],
     refused: ['RefuseBooking'],
-    cancelled: ['Cancel', 'RemoveParticipant'],
+    // A cancelled visit takes the visit manager's late steps of a reschedule as no-ops.
+    cancelled: ['Cancel', 'RemoveParticipant', 'CompleteReschedule', 'RefuseReschedule'],
   },
   {
     // One reschedule at a time.
@@ -287,7 +288,7 @@ export const visitDecider: Decider<VisitCommand, VisitEvent, VisitState> = {
       }
       case 'CompleteReschedule':
         if (state.status === 'none') throw visitTransitions.refusal(state, command);
-        if (state.allocation.holdId === command.holdId) return []; // done already
+        if (state.allocation.holdId === command.holdId || state.status === 'cancelled') return []; // done, or moot
         if (state.pending?.holdId !== command.holdId) throw visitTransitions.refusal(state, command);
         return [
           {
@@ -301,7 +302,8 @@ export const visitDecider: Decider<VisitCommand, VisitEvent, VisitState> = {
           },
         ];
       case 'RefuseReschedule':
-        if (state.status === 'none' || state.pending?.holdId !== command.holdId) return [];
+        if (state.status === 'none' || state.status === 'cancelled' || state.pending?.holdId !== command.holdId)
+          return [];
         return [
           {
             type: 'VisitRescheduleRefused',

@@ -201,7 +201,7 @@ describe('a visit', () => {
           'CompleteBooking',
         ],
         refused: ['RefuseBooking'],
-        cancelled: ['Cancel', 'RemoveParticipant'],
+        cancelled: ['Cancel', 'RemoveParticipant', 'CompleteReschedule', 'RefuseReschedule'],
       });
     });
 
@@ -643,4 +643,15 @@ describe('a visit', () => {
       spec.given(given).when(flagDevice('printer')).thenThrows(notAllowed);
     });
   });
+});
+
+describe('a visit cancelled while a reschedule was being booked', () => {
+  const given = [bookingStarted, planned, rescheduleStarted(), cancelled];
+  it('takes the visit manager’s late completion as a no-op: it stays cancelled', () => {
+    spec.given(given).when({ type: 'CompleteReschedule', visitId, holdId: hold2, now: later }).then([]);
+  });
+  it('takes the late refusal as a no-op (the manager can move on, never stuck on it)', () => {
+    spec.given(given).when({ type: 'RefuseReschedule', visitId, holdId: hold2, resource: kitRef, now: later }).then([]);
+  });
+  it('offers nothing', () => expect(allowedVisitActions(stateOf(given))).toEqual([]));
 });

@@ -182,8 +182,9 @@ export const visitRoutes =
             visitId,
             participants,
             place,
-            // A home: its applicant's (the first participant's, where a couple is visited at home).
-            placeSubjectId: place.kind === 'home' ? participants[0]?.subjectId : undefined,
+            // Anywhere but an institution (a home, a relative's flat, a hospital room) says where someone is: the
+            // address is sealed with the applicant's key (the first participant's, where a couple is visited).
+            placeSubjectId: place.kind === 'institution' ? undefined : participants[0]?.subjectId,
             groupRequestId: groups.size === 1 ? group : undefined,
             requiredDevices: checked.requiredDevices,
             kitId: plan.kitId,
