@@ -1,5 +1,5 @@
 /**
- * `pnpm --silent run token <role> [--tenant <id>] [--sub <id>] [--ttl <seconds>]`: prints a bearer token for the
+ * `pnpm --silent run token <role> [--tenant <id>] [--sub <id>] [--kit <kit id>] [--ttl <seconds>]`: prints a bearer token for the
  * embedded system, signed with the key `pnpm start` keeps in its DATA_DIR (default `.data`, as `pnpm start`'s). The
  * bare token goes to standard output, anything else to standard error.
  *
@@ -13,7 +13,7 @@ import { ConfigError, parseConfig } from '@buergerkoffer/shared/config';
 import { MAX_TOKEN_AGE_SECONDS, ROLES, type Role } from '@buergerkoffer/shared/http';
 import { tokenConfigSchema } from './config.ts';
 
-const usage = `usage: pnpm --silent run token <role> [--tenant <id>] [--sub <id>] [--ttl <seconds>]
+const usage = `usage: pnpm --silent run token <role> [--tenant <id>] [--sub <id>] [--kit <kit id>] [--ttl <seconds>]
 roles: ${ROLES.join(', ')}
 DATA_DIR: the data directory of the running \`pnpm start\` (default .data)`;
 
@@ -26,6 +26,7 @@ async function main(argv: readonly string[]): Promise<number> {
       options: {
         tenant: { type: 'string', default: 'default' },
         sub: { type: 'string' },
+        kit: { type: 'string' },
         ttl: { type: 'string', default: String(8 * 3600) },
         help: { type: 'boolean', short: 'h' },
       },
@@ -45,6 +46,11 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   if (!isRole(role)) {
     console.error(role ? `unknown role: ${role}\n${usage}` : usage);
+    return 2;
+  }
+  const uuid = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+  if ((role === 'kit-device') !== (values.kit !== undefined) || (values.kit !== undefined && !uuid.test(values.kit))) {
+    console.error(`a kit-device token needs --kit <the kit's id, a UUID>, and only it takes one\n${usage}`);
     return 2;
   }
   const ttl = Number(values.ttl);
@@ -72,7 +78,12 @@ async function main(argv: readonly string[]): Promise<number> {
   // The key is the system's, so the token is good; say so when nothing runs on it right now (stderr only).
   const found = await findSystem(dataDir);
   if (found.status !== 'running') console.error(`token: note: ${describeSystem(dataDir, found)}`);
-  console.log(await keys.sign({ subject: values.sub ?? `${role}-1`, tenantId: values.tenant, roles: [role] }, ttl));
+  console.log(
+    await keys.sign(
+      { subject: values.sub ?? `${role}-1`, tenantId: values.tenant, roles: [role], kitId: values.kit },
+      ttl,
+    ),
+  );
   return 0;
 }
 

@@ -95,7 +95,7 @@ describeWithAll(['postgres', 'kafka'], 'the intake service as its own process', 
       await bus.close();
       expect(seen).toHaveLength(1);
       const event = fromKafkaRecord(seen[0] as IncomingMessage, intakeCaseContracts);
-      expect(event).toMatchObject({ type: 'intake.case.opened.v2', subject: caseId, tenant: 'bochum' });
+      expect(event).toMatchObject({ type: 'intake.case.opened.v3', subject: caseId, tenant: 'bochum' });
       expect(seen[0]?.value.toString()).not.toContain('"careLevel"');
 
       const client = new pg.Client({ connectionString: db.url });

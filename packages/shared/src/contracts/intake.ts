@@ -58,7 +58,16 @@ export const intakeCaseWithdrawnV2 = z.object({ caseId: z.uuid(), withdrawnAt: z
 /** Without the kind of evidence (a disability card, a care-level notice: what the applicant has). */
 export const intakeEvidenceAttachedV2 = intakeEvidenceAttachedV1.omit({ kind: true });
 
-/** What intake publishes now (its relay checks each event against these before it sends). */
+/**
+ * Since issue 15 the opening carries, sealed at the places they were stored (so the applicant's key opens them), who
+ * the applicant is and where they live: what the kit's team needs at the door (fieldkit's manifest). Not the phone,
+ * e-mail or contact person, which stay inside intake.
+ */
+export const intakeCaseOpenedV3 = intakeCaseOpenedV2.extend({
+  applicant: z.object({ givenNames: sealed, familyName: sealed, birthDate: sealed, address: sealed }),
+});
+
+/** What intake published from issue 13 until issue 15. */
 export const intakeCaseContractsV2 = {
   'intake.case.opened.v2': intakeCaseOpenedV2,
   'intake.case.services-changed.v1': intakeServicesChangedV1,
@@ -66,9 +75,18 @@ export const intakeCaseContractsV2 = {
   'intake.case.withdrawn.v2': intakeCaseWithdrawnV2,
 } as const;
 
-/** `ce_type` → schema, for consumers of `intake.case.v1`: what is published now and what was before issue 13. */
+/** What intake publishes now (its relay checks each event against these before it sends). */
+export const intakeCaseContractsV3 = {
+  'intake.case.opened.v3': intakeCaseOpenedV3,
+  'intake.case.services-changed.v1': intakeServicesChangedV1,
+  'intake.case.evidence-attached.v2': intakeEvidenceAttachedV2,
+  'intake.case.withdrawn.v2': intakeCaseWithdrawnV2,
+} as const;
+
+/** `ce_type` → schema, for consumers of `intake.case.v1`: what is published now and what was before. */
 export const intakeCaseContracts = {
-  ...intakeCaseContractsV2,
+  ...intakeCaseContractsV3,
+  'intake.case.opened.v2': intakeCaseOpenedV2,
   'intake.case.opened.v1': intakeCaseOpenedV1,
   'intake.case.services-changed.v1': intakeServicesChangedV1,
   'intake.case.evidence-attached.v1': intakeEvidenceAttachedV1,
@@ -82,6 +100,7 @@ export const intakeCaseEvent = z.discriminatedUnion('type', [
   z.object({ type: z.literal('intake.case.evidence-attached.v1'), data: intakeEvidenceAttachedV1 }),
   z.object({ type: z.literal('intake.case.withdrawn.v1'), data: intakeCaseWithdrawnV1 }),
   z.object({ type: z.literal('intake.case.opened.v2'), data: intakeCaseOpenedV2 }),
+  z.object({ type: z.literal('intake.case.opened.v3'), data: intakeCaseOpenedV3 }),
   z.object({ type: z.literal('intake.case.withdrawn.v2'), data: intakeCaseWithdrawnV2 }),
   z.object({ type: z.literal('intake.case.evidence-attached.v2'), data: intakeEvidenceAttachedV2 }),
 ]);

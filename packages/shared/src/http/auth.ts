@@ -40,6 +40,8 @@ export interface Principal {
   readonly subject: string;
   readonly tenantId: string;
   readonly roles: readonly Role[];
+  /** The one kit a `kit-device` token is bound to (its `kit` claim): the kit sees only its own visits. */
+  readonly kitId?: string;
 }
 
 declare module 'fastify' {
@@ -78,18 +80,30 @@ const tenantClaim = z
   .regex(/^[A-Za-z](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?$/, 'letters, digits and inner hyphens, starting with a letter')
   .transform((tenant) => tenant.toLowerCase());
 
-const claims = z.object({
-  // No control characters: the subject is joined with \u001f into idempotency keys (commandKeyOf).
-  sub: z.string().regex(/^[^\p{Cc}]{1,255}$/u),
-  tenant: tenantClaim,
-  roles: z.array(z.enum(ROLES)).min(1),
-});
+const claims = z
+  .object({
+    // No control characters: the subject is joined with \u001f into idempotency keys (commandKeyOf).
+    sub: z.string().regex(/^[^\p{Cc}]{1,255}$/u),
+    tenant: tenantClaim,
+    roles: z.array(z.enum(ROLES)).min(1),
+    /** The kit a device token is bound to: required with the role kit-device, which is that kit's only role. */
+    kit: z.uuid().optional(),
+  })
+  .refine((c) => !c.roles.includes('kit-device') || (c.kit !== undefined && c.roles.length === 1), {
+    path: ['kit'],
+    message: 'a kit-device token names its kit and carries no other role',
+  });
 
 const toPrincipal = (payload: JWTPayload): Principal => {
   const parsed = claims.safeParse(payload);
   if (!parsed.success)
     throw invalidToken(`token claims: ${parsed.error.issues.map((i) => i.path.join('.')).join(', ')}`);
-  return { subject: parsed.data.sub, tenantId: parsed.data.tenant, roles: parsed.data.roles };
+  return {
+    subject: parsed.data.sub,
+    tenantId: parsed.data.tenant,
+    roles: parsed.data.roles,
+    ...(parsed.data.kit ? { kitId: parsed.data.kit } : {}),
+  };
 };
 
 export const LOCAL_ISSUER = 'urn:buergerkoffer:embedded';
@@ -143,14 +157,18 @@ export class LocalKeys implements TokenVerifier {
 
   /** A token of at most `MAX_TOKEN_AGE_SECONDS`: a longer one would be refused by `verify` before it expired. */
   async sign(
-    principal: { subject: string; tenantId: string; roles: readonly Role[] },
+    principal: { subject: string; tenantId: string; roles: readonly Role[]; kitId?: string | undefined },
     ttlSeconds = 8 * 3600,
   ): Promise<string> {
     if (ttlSeconds > MAX_TOKEN_AGE_SECONDS) {
       throw new RangeError(`a token may live at most ${MAX_TOKEN_AGE_SECONDS} s (asked: ${ttlSeconds} s)`);
     }
     const key = await importJWK(this.#privateJwk, 'ES256');
-    return new SignJWT({ tenant: principal.tenantId, roles: [...principal.roles] })
+    return new SignJWT({
+      tenant: principal.tenantId,
+      roles: [...principal.roles],
+      ...(principal.kitId ? { kit: principal.kitId } : {}),
+    })
       .setProtectedHeader({ alg: 'ES256', kid: this.#privateJwk.kid ?? 'local' })
       .setSubject(principal.subject)
       .setIssuer(LOCAL_ISSUER)

@@ -71,7 +71,9 @@ export const DISCLOSURE_POLICY: Readonly<Record<Role, Partial<Record<Purpose, re
   'field-officer': { 'case-work': ['identity', 'birth-date', 'address', 'contact', 'institution'] },
   auditor: OVERSIGHT,
   admin: { 'subject-request': ALL, 'legal-claim': ALL, 'data-protection-review': ALL },
-  'kit-device': {},
+  // The kit's session on site (field officers act through it): the day's manifest — who is at the door (birth date
+  // to check identity) and where. Not their health: the visit is already decided.
+  'kit-device': { 'case-work': ['identity', 'birth-date', 'address', 'institution'] },
 };
 
 /** The default purpose of a role that need not state one: staff working on their cases. */

@@ -20,6 +20,8 @@ import { createLogger, type Logger } from '../observability/logger.ts';
 import { PostgresKeyStore } from '../privacy/key-store.ts';
 import { type ServiceDefinition, servicePlugin, systemParts } from '../runtime/service-definition.ts';
 
+/** The kit a test's kit-device token is bound to unless it names another. */
+export const TEST_KIT_ID = '00000000-0000-4000-8000-00000000c0de';
 const WRITES = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 export interface TestAppOptions<Deps> {
@@ -59,7 +61,8 @@ export interface TestApp {
   /** The route that served the last request (`POST /cases/:caseId/services`). */
   lastRoute(): string | undefined;
   /** The authorization header of a caller with one role (default tenant bochum, subject `<role>-1`). */
-  auth(role?: Role, tenantId?: string, subject?: string): Promise<{ authorization: string }>;
+  /** A bearer header for one role; a kit-device token is bound to `kitId` (TEST_KIT_ID unless told). */
+  auth(role?: Role, tenantId?: string, subject?: string, kitId?: string): Promise<{ authorization: string }>;
   close(): Promise<void>;
 }
 
@@ -119,8 +122,13 @@ export async function buildTestApp<Deps>(
     url,
     writeRoutes,
     lastRoute: () => lastRoute,
-    auth: async (role = 'intake-agent', tenantId = 'bochum', subject = `${role}-1`) => ({
-      authorization: `Bearer ${await tokens.sign({ subject, tenantId, roles: [role] })}`,
+    auth: async (role = 'intake-agent', tenantId = 'bochum', subject = `${role}-1`, kitId = TEST_KIT_ID) => ({
+      authorization: `Bearer ${await tokens.sign({
+        subject,
+        tenantId,
+        roles: [role],
+        ...(role === 'kit-device' ? { kitId } : {}),
+      })}`,
     }),
     close: async () => {
       await app.close();

@@ -309,7 +309,7 @@ describe('intake cases over HTTP (embedded store)', () => {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       const mine = published.filter((m) => m.key === caseId).map((m) => fromKafkaRecord(m, intakeCaseContracts));
-      expect(mine.map((e) => e.type)).toEqual(['intake.case.opened.v2', 'intake.case.withdrawn.v2']);
+      expect(mine.map((e) => e.type)).toEqual(['intake.case.opened.v3', 'intake.case.withdrawn.v2']);
       // The withdrawal's reason (free text that may describe health) stays inside the service.
       expect(mine[1]?.data).toEqual({ caseId, withdrawnAt: expect.any(String) });
       expect(JSON.stringify(published.map((m) => m.value.toString()))).not.toContain('no longer needed');

@@ -43,7 +43,8 @@ export function client(fixture: TestApp) {
   const authorization = async (caller: Caller) => {
     const tenantId = caller.tenantId ?? 'bochum';
     const roles = caller.roles ?? [caller.role ?? 'scheduler'];
-    const token = await fixture.tokens.sign({ subject: `${roles.join('+')}-1`, tenantId, roles });
+    const kitId = roles.includes('kit-device') ? { kitId: '00000000-0000-4000-8000-00000000c0de' } : {};
+    const token = await fixture.tokens.sign({ subject: `${roles.join('+')}-1`, tenantId, roles, ...kitId });
     return `Bearer ${token}`;
   };
   const send = async (

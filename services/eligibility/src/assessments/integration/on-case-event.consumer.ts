@@ -45,7 +45,7 @@ export function caseEventsHandler(deps: ConsumerDeps): MessageHandler {
     };
     // A case's opening comes first on its partition: its assessment stream is new (a redelivery finds its own
     // events through the conflict and answers as replayed).
-    const expectNew = event.type === 'intake.case.opened.v1' || event.type === 'intake.case.opened.v2';
+    const expectNew = event.type.startsWith('intake.case.opened.');
     const run = (command: AssessmentCommand) =>
       handleCommand(
         { store: deps.store, decider: assessmentDecider, decode: decodeAssessmentEvent, stream, retries: 5, expectNew },
@@ -72,7 +72,8 @@ export function caseEventsHandler(deps: ConsumerDeps): MessageHandler {
 
     switch (received.type) {
       case 'intake.case.opened.v1':
-      case 'intake.case.opened.v2': {
+      case 'intake.case.opened.v2':
+      case 'intake.case.opened.v3': {
         const { data } = received;
         // The seal is bound to the event's id and the field's place, which the relay kept. Erased, or not
         // authenticating, the claims read as a marker: none to check.

@@ -6,7 +6,7 @@
 import {
   INTAKE_CASE_TOPIC,
   INTAKE_SOURCE,
-  intakeCaseContractsV2,
+  intakeCaseContractsV3,
   type Publishable,
 } from '@buergerkoffer/shared/contracts';
 import type {
@@ -24,7 +24,7 @@ import { caseCodec } from '../case.events.ts';
 const route = (
   stored: StoredEvent,
   caseId: string,
-  published: Publishable<typeof intakeCaseContractsV2>,
+  published: Publishable<typeof intakeCaseContractsV3>,
 ): RelayRoute[] => [routeOf(stored, { topic: INTAKE_CASE_TOPIC, source: INTAKE_SOURCE, subject: caseId }, published)];
 
 export function toIntegrationEvents(stored: StoredEvent): RelayRoute[] {
@@ -34,9 +34,14 @@ export function toIntegrationEvents(stored: StoredEvent): RelayRoute[] {
       const { data } = event;
       // The claims were sealed from the first event on; anything else is not published (the relay holds on it).
       if (!isSealed(data.mobility)) throw new Error(`${stored.stream}@${stored.revision}: mobility claims not sealed`);
+      const { givenNames, familyName, birthDate, address } = data.applicant;
+      if (!isSealed(givenNames) || !isSealed(familyName) || !isSealed(birthDate) || !isSealed(address))
+        throw new Error(`${stored.stream}@${stored.revision}: the applicant's data is not sealed`);
       return route(stored, data.caseId, {
-        type: 'intake.case.opened.v2',
+        type: 'intake.case.opened.v3',
         data: {
+          // Sealed where they were stored (applicant.*), so the applicant's key opens them for fieldkit's manifest.
+          applicant: { givenNames, familyName, birthDate, address },
           caseId: data.caseId,
           reference: data.reference,
           applicantSubjectId: data.applicant.subjectId,
@@ -99,7 +104,7 @@ export async function startCaseRelay(
       name: 'intake-case',
       filter: { streamCategories: ['intakeCase'] },
       map: toIntegrationEvents,
-      contracts: intakeCaseContractsV2,
+      contracts: intakeCaseContractsV3,
       ...(runtime.registry ? { registry: runtime.registry } : {}),
       ...(runtime.log ? { log: runtime.log } : {}),
     },
