@@ -104,8 +104,8 @@ describe('the kit’s day, embedded', () => {
   const history = async (caseId: string) => {
     const response = await call('GET', `/casefile/cases/${caseId}/history?purpose=audit&limit=1000`, 'auditor');
     expect(response.statusCode, response.body).toBe(200);
-    return response.json<{ events: { type: string; stream: string; actor: { id: string; role: string } | null }[] }>()
-      .events;
+    type Entry = { type: string; stream: string; actor: { id: string; role: string } | null; data: unknown };
+    return response.json<{ events: Entry[] }>().events;
   };
   let sequence = 0;
   const record = (visitId: string, baseVersion: number, fields: object) => ({
@@ -277,6 +277,16 @@ describe('the kit’s day, embedded', () => {
       id: 'kit-session-1',
       role: 'kit-device',
     });
+    // The kit's read of who was at the door is in the case's access log.
+    expect(await history(first.caseId)).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({
+          type: 'CaseRecordAccessed',
+          actor: { id: 'kit-session-1', role: 'kit-device' },
+          data: expect.objectContaining({ resource: 'manifest' }),
+        }),
+      ]),
+    );
   });
 
   it('holds the records of a visit cancelled in the office meanwhile as hard conflicts, for review', async () => {
@@ -304,6 +314,15 @@ describe('the kit’s day, embedded', () => {
       'the cancelled visit to leave the manifest',
     );
     // The kit never heard of it: its records are made on version 1.
+    // An id the kit used before, on another visit: refused, named (the store holds it elsewhere).
+    const firstVisit = visits[0];
+    if (!firstVisit) throw new Error('no visit');
+    const earlier = await sync([record(firstVisit.visitId, 1, { kind: 'visit-ended' })]);
+    expect(earlier.results[0]?.status).toBe('accepted');
+    const elsewhere = await sync([
+      { ...record(second.visitId, 1, { kind: 'visit-ended' }), submissionId: earlier.results[0]?.submissionId },
+    ]);
+    expect(elsewhere.results[0]).toMatchObject({ status: 'conflict', code: 'submission-id-reused' });
     const held = await sync([
       record(second.visitId, 1, { kind: 'visit-started' }),
       record(second.visitId, 1, {

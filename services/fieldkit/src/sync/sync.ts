@@ -61,9 +61,13 @@ export function canonicalJson(value: unknown): string {
 export const contentHashOf = (record: SyncRecord): string =>
   createHash('sha256').update(canonicalJson(record)).digest('hex');
 
-/** The id of the event a submission becomes (`record`) or of the conflict it is held as (`conflict`). */
-export const submissionEventId = (tenantId: string, kitId: string, submissionId: string, as: 'record' | 'conflict') =>
-  deterministicId('fieldkit-submission', tenantId, kitId, submissionId, as);
+/**
+ * The id of the one event a submission is first stored as — the record taking effect, or the conflict it is held as
+ * (which is also the conflict's id): one id per kit and submission id, so the store refuses the same submission id
+ * on another visit whichever way either was taken in.
+ */
+export const submissionEventId = (tenantId: string, kitId: string, submissionId: string) =>
+  deterministicId('fieldkit-submission', tenantId, kitId, submissionId);
 
 /** Zod's issues as the fields they name, relative to the item (an unknown key named by itself). */
 function fieldErrors(
@@ -149,14 +153,14 @@ async function syncVisit(
         case 'accepted':
           append(
             decision.event,
-            submissionEventId(context.tenantId, context.kitId, record.submissionId, 'record'),
+            submissionEventId(context.tenantId, context.kitId, record.submissionId),
             index,
             caseIds,
           );
           pending.set(index, { ...base, status: 'accepted', visitId, sequence: record.sequence });
           break;
         case 'recorded-as-conflict': {
-          const conflictId = submissionEventId(context.tenantId, context.kitId, record.submissionId, 'conflict');
+          const conflictId = submissionEventId(context.tenantId, context.kitId, record.submissionId);
           append(
             {
               type: 'SubmissionConflictRecorded',
