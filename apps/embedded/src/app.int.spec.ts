@@ -67,6 +67,9 @@ describe('the embedded system', () => {
         'scheduling:staff': true,
         'scheduling:visit-manager': true,
         'scheduling:visits': true,
+        'relay:fieldkit-outcome': true,
+        'fieldkit:visits': true,
+        'fieldkit:conflicts': true,
       },
     });
     expect((await stat(join(dataDir, 'eventstore'))).isDirectory()).toBe(true);

@@ -66,7 +66,7 @@ export const kitRoutes =
             'if-none-match': z.string().optional().describe('The manifest version held: 304 when it is current'),
           }),
           response: {
-            200: withHeaders(manifestResponse, 'ETag'),
+            200: withHeaders(manifestResponse.describe("The kit's day: its visits in start order"), 'ETag'),
             304: z.null().describe('The manifest held is current'),
             ...problemResponses(400, 403, 404),
           },
@@ -105,7 +105,7 @@ export const kitRoutes =
           params,
           body: syncRequest,
           response: {
-            200: syncResponse,
+            200: syncResponse.describe('Each item answered on its own, in the order sent'),
             ...problemResponseFor(409, 'too-many-writers: the visit changed under every retry; send again'),
             ...problemResponses(400, 403, 404),
           },

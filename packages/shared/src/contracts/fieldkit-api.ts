@@ -141,7 +141,14 @@ export type SyncStatus = SyncItemResult['status'];
 export const syncResponse = z.object({
   kitId: z.string(),
   results: z.array(syncItemResult),
-  counts: z.record(z.enum(['accepted', 'duplicate', 'conflict', 'recorded-as-conflict', 'rejected']), z.number()),
+  /** How many items got each answer. */
+  counts: z.object({
+    accepted: z.number().int(),
+    duplicate: z.number().int(),
+    conflict: z.number().int(),
+    'recorded-as-conflict': z.number().int(),
+    rejected: z.number().int(),
+  }),
 });
 export type SyncResponse = z.infer<typeof syncResponse>;
 

@@ -126,7 +126,10 @@ export const conflictRoutes =
             caseId: z.uuid().optional(),
             limit: z.coerce.number().int().min(1).max(500).default(100),
           }),
-          response: { 200: z.object({ items: z.array(conflictView) }), ...problemResponses(400, 403) },
+          response: {
+            200: z.object({ items: z.array(conflictView) }).describe('Held records, open first, oldest first'),
+            ...problemResponses(400, 403),
+          },
         },
       },
       async (request) => {
@@ -156,7 +159,10 @@ export const conflictRoutes =
           operationId: 'fieldkitGetConflict',
           summary: 'One held record, beside the visit as the office has it now',
           params: z.object({ conflictId: z.uuid() }),
-          response: { 200: conflictView, ...problemResponses(403, 404) },
+          response: {
+            200: conflictView.describe('The held record and the visit as the office has it'),
+            ...problemResponses(403, 404),
+          },
         },
       },
       async (request) => {
@@ -177,7 +183,7 @@ export const conflictRoutes =
           params: z.object({ conflictId: z.uuid() }),
           body: resolveConflictBody,
           response: {
-            200: conflictView,
+            200: conflictView.describe('The conflict as resolved'),
             ...problemResponseFor(409, 'conflict-already-resolved: decided before (the answer names how)'),
             ...problemResponses(400, 403, 404),
           },
