@@ -32,4 +32,5 @@ export {
 export { describeWith, describeWithAll, infra } from './requirements.ts';
 export { metricValue, pollUntil, type ServiceProcess, useServiceProcesses } from './service-process.ts';
 export { openEventStream, type SseEvent } from './sse.ts';
-export { buildTestApp, type TestApp, type TestAppOptions } from './test-app.ts';
+export { type ProxyMode, startTcpProxy, type TcpProxy } from './tcp-proxy.ts';
+export { buildTestApp, TEST_KIT_ID, type TestApp, type TestAppOptions } from './test-app.ts';
