@@ -53,7 +53,9 @@ export function officeEventsHandler(deps: OfficeConsumerDeps): MessageHandler {
       causationId,
       idempotencyKey,
     };
-    const onVisit = (visitId: string, command: OfficeCommand) =>
+    // Scheduling publishes one message per participant case of one stored event, all with that event's id: the key
+    // names the case too, or the second resident's planning would read as a redelivery of the first's.
+    const onVisit = (visitId: string, caseId: string, command: OfficeCommand) =>
       handleCommand(
         {
           store: deps.store,
@@ -64,7 +66,7 @@ export function officeEventsHandler(deps: OfficeConsumerDeps): MessageHandler {
         },
         command,
         // Not in the case's history: scheduling's own events are.
-        context,
+        { ...context, idempotencyKey: `${idempotencyKey}:${caseId}` },
       );
     const services = (ids: readonly string[]): ServiceId[] => ids.filter(isServiceId);
 
@@ -113,7 +115,7 @@ export function officeEventsHandler(deps: OfficeConsumerDeps): MessageHandler {
     switch (event.type) {
       case 'scheduling.visit.planned.v1': {
         const data = schedulingVisitPlannedV1.parse(event.data);
-        await onVisit(data.visitId, {
+        await onVisit(data.visitId, data.caseId, {
           type: 'Assign',
           visitId: data.visitId,
           kitId: data.kitId,
@@ -129,17 +131,22 @@ export function officeEventsHandler(deps: OfficeConsumerDeps): MessageHandler {
       }
       case 'scheduling.visit.rescheduled.v1': {
         const data = schedulingVisitRescheduledV1.parse(event.data);
-        await onVisit(data.visitId, { type: 'Reschedule', ...data, now: event.time });
+        await onVisit(data.visitId, data.caseId, { type: 'Reschedule', ...data, now: event.time });
         return;
       }
       case 'scheduling.visit.cancelled.v1': {
         const data = schedulingVisitCancelledV1.parse(event.data);
-        await onVisit(data.visitId, { type: 'Cancel', visitId: data.visitId, reason: data.reason, now: event.time });
+        await onVisit(data.visitId, data.caseId, {
+          type: 'Cancel',
+          visitId: data.visitId,
+          reason: data.reason,
+          now: event.time,
+        });
         return;
       }
       case 'scheduling.visit.participant-removed.v1': {
         const data = schedulingParticipantRemovedV1.parse(event.data);
-        await onVisit(data.visitId, {
+        await onVisit(data.visitId, data.caseId, {
           type: 'RemoveParticipant',
           visitId: data.visitId,
           caseId: data.caseId,
