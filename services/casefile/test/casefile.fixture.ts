@@ -309,3 +309,91 @@ export function visitWriter(
     raw: append,
   };
 }
+
+/**
+ * The kit's records of a visit as fieldkit stores them (services/fieldkit/src/visits/field-visit.events.ts) on
+ * `fieldVisit-<visitId>`: the visit's own records naming its participants' cases (`caseIds`, or `caseId` for one), a
+ * service's outcome and a conflict about one participant's record naming that case.
+ */
+export function fieldVisitWriter(
+  store: PersonalDataStore,
+  visit: { readonly visitId: string; readonly kitId: string; readonly caseIds: readonly string[] },
+  tenantId = 'bochum',
+) {
+  const { visitId, kitId } = visit;
+  let sequence = 0;
+  const cases = (caseIds: readonly string[]) => (caseIds.length === 1 ? { caseId: caseIds[0] } : { caseIds });
+  const append = (type: string, data: Record<string, unknown>, caseIds: readonly string[] = visit.caseIds) =>
+    store.append(`fieldVisit-${visitId}`, [
+      {
+        id: uuidv7(),
+        type,
+        data: { visitId, ...data },
+        metadata: {
+          tenantId,
+          ...cases(caseIds),
+          actor: { id: 'kit-device-1', role: 'kit-device' },
+          correlationId: uuidv7(),
+        },
+      },
+    ]);
+  const recorded = (capturedAt: string) => ({
+    kitId,
+    recordedBy: '0193a0b0-0000-7000-8000-00000000a001',
+    submission: {
+      submissionId: uuidv7(),
+      deviceId: 'bk-03-nb',
+      baseVersion: 1,
+      capturedAt,
+      sequence: ++sequence,
+      contentHash: 'c0ffee',
+    },
+  });
+  return {
+    started: (capturedAt: string) => append('FieldVisitStarted', recorded(capturedAt)),
+    ended: (capturedAt: string) => append('FieldVisitEnded', recorded(capturedAt)),
+    completed: (caseId: string, service: string, capturedAt: string, producerReference?: string) =>
+      append(
+        'ServiceCompleted',
+        {
+          ...recorded(capturedAt),
+          caseId,
+          service,
+          ...(producerReference ? { producerReference } : {}),
+          feeCents: 3700,
+          paymentMethod: 'card',
+        },
+        [caseId],
+      ),
+    notCompleted: (caseId: string, service: string, reason: string, capturedAt: string) =>
+      append('ServiceNotCompleted', { ...recorded(capturedAt), caseId, service, reason }, [caseId]),
+    conflict: (caseId: string, conflictId: string, capturedAt: string) =>
+      append(
+        'SubmissionConflictRecorded',
+        {
+          conflictId,
+          kitId,
+          severity: 'hard',
+          fields: ['services'],
+          officeVersion: 2,
+          record: { kind: 'service-completed', caseId, service: 'passport' },
+          submission: recorded(capturedAt).submission,
+          caseId,
+          recordedAt: new Date().toISOString(),
+        },
+        [caseId],
+      ),
+    resolve: (caseId: string, conflictId: string, resolution: string) =>
+      append(
+        'SubmissionConflictResolved',
+        {
+          conflictId,
+          resolution,
+          reason: 'Rücksprache mit dem Team',
+          resolvedBy: { id: 'scheduler-7', role: 'scheduler' },
+          resolvedAt: new Date().toISOString(),
+        },
+        [caseId],
+      ),
+  };
+}

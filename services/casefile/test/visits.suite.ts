@@ -6,7 +6,14 @@
 import type { Sql } from '@buergerkoffer/shared/event-sourcing';
 import { uuidv7 } from '@buergerkoffer/shared/event-sourcing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type CasefileFixture, casefileApp, caseWriter, slot, visitWriter } from './casefile.fixture.ts';
+import {
+  type CasefileFixture,
+  casefileApp,
+  caseWriter,
+  fieldVisitWriter,
+  slot,
+  visitWriter,
+} from './casefile.fixture.ts';
 
 const AUDIT = 'purpose=audit';
 const ADDRESS = 'Kortumstraße 12, 44787 Bochum';
@@ -166,6 +173,63 @@ export function visitsSuite(openSql: () => Promise<Sql>) {
       expect(body.visits).toEqual([expect.objectContaining({ visitId: visit.visitId, status: 'planned' })]);
       const { events: history } = await events(c.caseId, 'auditor', AUDIT);
       expect(history.filter((e) => e.type === 'VisitConfirmed' || e.type === 'VisitCancelled')).toHaveLength(2);
+    });
+  });
+
+  describe('a visit the kit worked', () => {
+    it('shows the kit’s records in the history and the fieldwork in the state; as of a position, as it was then', async () => {
+      const { c, visit } = await plannedVisit();
+      const kit = fieldVisitWriter(fx.store, { visitId: visit.visitId, kitId: first.kitId, caseIds: [c.caseId] });
+      await kit.started('2026-12-07T09:02:00+01:00');
+      await kit.notCompleted(c.caseId, 'id-card', 'missing-document', '2026-12-07T09:10:00+01:00');
+      const conflictId = uuidv7();
+      const held = await kit.conflict(c.caseId, conflictId, '2026-12-07T09:20:00+01:00');
+      await kit.resolve(c.caseId, conflictId, 'accept-kit');
+      await kit.completed(c.caseId, 'passport', '2026-12-07T09:20:00+01:00', 'PA-2026-1234567');
+      await kit.ended('2026-12-07T09:40:00+01:00');
+
+      const { events: history } = await events(c.caseId, 'auditor', AUDIT);
+      expect(history.filter((e) => e.service === 'fieldkit').map((e) => e.type)).toEqual([
+        'FieldVisitStarted',
+        'ServiceNotCompleted',
+        'SubmissionConflictRecorded',
+        'SubmissionConflictResolved',
+        'ServiceCompleted',
+        'FieldVisitEnded',
+      ]);
+      const now = await state(c.caseId);
+      expect(now.status).toBe(200);
+      expect(now.body.uninterpreted).toEqual({});
+      expect(now.body.fieldwork).toEqual([
+        expect.objectContaining({
+          visitId: visit.visitId,
+          kitId: first.kitId,
+          startedAt: '2026-12-07T09:02:00+01:00',
+          endedAt: '2026-12-07T09:40:00+01:00',
+          services: [
+            expect.objectContaining({ service: 'id-card', outcome: 'not-completed', reason: 'missing-document' }),
+            expect.objectContaining({
+              service: 'passport',
+              outcome: 'completed',
+              feeCents: 3700,
+              paymentMethod: 'card',
+              hasProducerReference: true,
+              producerReference: 'PA-2026-1234567',
+            }),
+          ],
+          conflicts: [
+            expect.objectContaining({ conflictId, severity: 'hard', status: 'resolved', resolution: 'accept-kit' }),
+          ],
+        }),
+      ]);
+      const then = await state(c.caseId, `at=${held.position}&${AUDIT}`);
+      expect(then.body.fieldwork).toEqual([
+        expect.objectContaining({
+          endedAt: null,
+          services: [expect.objectContaining({ service: 'id-card', outcome: 'not-completed' })],
+          conflicts: [expect.objectContaining({ conflictId, status: 'open', resolution: null })],
+        }),
+      ]);
     });
   });
 

@@ -126,6 +126,58 @@ export const auditVisitFlaggedForRescheduling = audited('VisitFlaggedForReschedu
   flaggedAt: z.string().optional(),
 });
 
+// fieldkit: the kit's records on a visit (stream `fieldVisit-<visitId>`), stored with `metadata.caseId` (a service's
+// outcome, a conflict about one participant's record) or `metadata.caseIds` (the visit's own records), so each
+// participant's history holds them. The office's copies of scheduling's events on that stream (`KitVisit…`,
+// `KitParticipantRemoved`) name no case: the case's history has them from scheduling, and they are not read here.
+const kitRecord = {
+  visitId: z.string(),
+  kitId: z.string(),
+  recordedBy: z.string().optional(),
+  /** How the record reached the office: the fold reads when the kit captured it (the kit's clock). */
+  submission: z.looseObject({ capturedAt: z.string() }),
+  /** The conflict the record took effect with (soft) or through (resolved). */
+  conflictId: z.string().optional(),
+};
+export const auditFieldVisitStarted = audited('FieldVisitStarted', kitRecord);
+export const auditFieldVisitEnded = audited('FieldVisitEnded', kitRecord);
+export const auditDevicesChecked = audited('DevicesChecked', {
+  ...kitRecord,
+  phase: z.string(),
+  devices: z.array(z.looseObject({ device: z.string(), status: z.string() })),
+});
+export const auditServiceCompleted = audited('ServiceCompleted', {
+  ...kitRecord,
+  caseId: z.string(),
+  service: z.string(),
+  producerReference: z.string().optional(),
+  feeCents: z.number(),
+  paymentMethod: z.string(),
+});
+export const auditServiceNotCompleted = audited('ServiceNotCompleted', {
+  ...kitRecord,
+  caseId: z.string(),
+  service: z.string(),
+  reason: z.string(),
+});
+export const auditSubmissionConflictRecorded = audited('SubmissionConflictRecorded', {
+  conflictId: z.string(),
+  visitId: z.string(),
+  kitId: z.string(),
+  severity: z.string(),
+  fields: z.array(z.string()),
+  /** The participant whose record it is (absent for the visit's own records). */
+  caseId: z.string().optional(),
+  recordedAt: z.string().optional(),
+});
+export const auditSubmissionConflictResolved = audited('SubmissionConflictResolved', {
+  conflictId: z.string(),
+  visitId: z.string(),
+  resolution: z.string(),
+  resolvedBy: z.looseObject({ id: z.string() }).optional(),
+  resolvedAt: z.string().optional(),
+});
+
 /** Every event type casefile interprets, as one union (for a slice codec over the whole store). */
 export const auditEvent = z.discriminatedUnion('type', [
   auditCaseOpened,
@@ -150,6 +202,13 @@ export const auditEvent = z.discriminatedUnion('type', [
   auditVisitCancelled,
   auditParticipantRemoved,
   auditVisitFlaggedForRescheduling,
+  auditFieldVisitStarted,
+  auditFieldVisitEnded,
+  auditDevicesChecked,
+  auditServiceCompleted,
+  auditServiceNotCompleted,
+  auditSubmissionConflictRecorded,
+  auditSubmissionConflictResolved,
 ]);
 export type AuditEvent = z.infer<typeof auditEvent>;
 

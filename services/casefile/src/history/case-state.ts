@@ -4,7 +4,11 @@
  * audit contracts name (packages/shared/src/contracts/audit.ts: what each service's events must carry for it) and
  * tolerates events it does not know (later services', newer schema versions, or not carrying those fields), which
  * it counts. It folds the events as the caller may see them, so what of the state is personal (the pre-check's rules
- * and outcome, reasons, a visit's address) reads as in the history: opened, "[withheld]" or "[erased]".
+ * and outcome, reasons, a visit's address) reads as in the history: opened, "[withheld]" or "[erased]". Beside the
+ * case's own events and its visits (scheduling) it folds the kit's work on them (fieldkit: started and ended, device
+ * checks, each service's outcome, conflicts and their resolution) as `fieldwork`. Time travel folds the events up to
+ * a global position or a time the store recorded them, so the fieldwork shows what the office had received by then
+ * (a record the kit captured earlier but synced later is not in it yet).
  */
 import { type AuditEvent, auditEvent } from '@buergerkoffer/shared/contracts';
 import { EventDecodingError, eventCodec, type StoredEvent } from '@buergerkoffer/shared/event-sourcing';
@@ -68,6 +72,69 @@ export interface CaseVisit extends VisitSlot {
   readonly position: number;
 }
 
+/** What the kit recorded of one of this case's services on a visit: its latest outcome. */
+export interface FieldServiceOutcome {
+  readonly service: string;
+  readonly outcome: 'completed' | 'not-completed';
+  /** Completed: the fee (cents) and how it was paid. */
+  readonly feeCents: number | null;
+  readonly paymentMethod: string | null;
+  /** Completed: whether the producing authority returned a reference (e.g. the ID application number), and it. */
+  readonly hasProducerReference: boolean;
+  readonly producerReference: string | null;
+  /** Not completed: the reason code (no free text). */
+  readonly reason: string | null;
+  readonly recordedBy: string | null;
+  /** When the kit captured it (the kit's clock). */
+  readonly capturedAt: string;
+  /** The conflict it took effect with or through, if any. */
+  readonly conflictId: string | null;
+  readonly position: number;
+}
+
+export const FIELD_CONFLICT_STATUSES = ['open', 'resolved'] as const;
+
+/** A record of the kit's made on a stale manifest, kept for the office's review (fieldkit's conflicts). */
+export interface FieldConflict {
+  readonly conflictId: string;
+  /** Soft (the record took effect, other fields had changed) or hard (held: the same fields had changed). */
+  readonly severity: string;
+  /** What the office had changed that the record touches (hard), or at all (soft). */
+  readonly fields: readonly string[];
+  readonly status: (typeof FIELD_CONFLICT_STATUSES)[number];
+  readonly recordedAt: string;
+  /** How the office resolved it: accept-kit, keep-office, merge. */
+  readonly resolution: string | null;
+  readonly resolvedBy: string | null;
+  readonly resolvedAt: string | null;
+  readonly position: number;
+}
+
+/** The kit's check of its devices before (start) or after (end) the visit. */
+export interface FieldDeviceCheck {
+  readonly phase: string;
+  /** The devices found faulty (none: all worked). */
+  readonly faulty: readonly string[];
+  readonly capturedAt: string;
+  readonly position: number;
+}
+
+/** The kit's work on a visit the case took part in, as the kit's records (fieldkit's `fieldVisit-<visitId>`) tell it. */
+export interface CaseFieldwork {
+  readonly visitId: string;
+  readonly kitId: string;
+  /** When the kit recorded the visit started and ended (the kit's clock). */
+  readonly startedAt: string | null;
+  readonly endedAt: string | null;
+  readonly deviceChecks: readonly FieldDeviceCheck[];
+  /** This case's services, each with its latest outcome, in the order first recorded. */
+  readonly services: readonly FieldServiceOutcome[];
+  readonly conflicts: readonly FieldConflict[];
+  /** The time and global position of the last event about the visit's fieldwork folded in. */
+  readonly changedAt: string;
+  readonly position: number;
+}
+
 export interface CaseState {
   readonly caseId: string;
   readonly status: CaseStatus;
@@ -91,6 +158,8 @@ export interface CaseState {
   /** Every visit the case was booked on, in the order their bookings started (a refused or cancelled visit, or one
    *  the case was removed from, stays: the case may be booked again on another). */
   readonly visits: readonly CaseVisit[];
+  /** What the kit recorded on each visit of the case, in the order first recorded (fieldkit's records). */
+  readonly fieldwork: readonly CaseFieldwork[];
   /** The last event folded in. */
   readonly position: number;
   readonly recordedAt: string | null;
@@ -112,6 +181,7 @@ export const initialCaseState = (caseId: string): CaseState => ({
   eligibility: { status: 'none', precheckOutcome: null, ruleSetVersion: null, rules: [], checkedAt: null },
   decisions: [],
   visits: [],
+  fieldwork: [],
   position: 0,
   recordedAt: null,
   events: 0,
@@ -252,6 +322,148 @@ function evolveVisits(
   }
 }
 
+type AuditedFieldEvent = Extract<
+  AuditEvent,
+  {
+    type:
+      | 'FieldVisitStarted'
+      | 'FieldVisitEnded'
+      | 'DevicesChecked'
+      | 'ServiceCompleted'
+      | 'ServiceNotCompleted'
+      | 'SubmissionConflictRecorded'
+      | 'SubmissionConflictResolved';
+  }
+>;
+
+/**
+ * The case's fieldwork after one of the kit's records; undefined when the event cannot be placed (a resolution of a
+ * conflict the fold has not seen recorded: counted as uninterpreted). It reads the events as fieldkit's visit decider
+ * records them (services/fieldkit/src/visits/field-visit.decider.ts) and checks nothing (the decider does): a visit's
+ * fieldwork begins with whichever record of it comes first (a held conflict may precede any record taking effect), a
+ * service recorded again keeps its place and takes the later outcome, and a record or conflict about another
+ * participant (which should not name this case) leaves this case's part as it was.
+ */
+function evolveFieldwork(
+  caseId: string,
+  fieldwork: readonly CaseFieldwork[],
+  audited: AuditedFieldEvent,
+  event: StoredEvent,
+): readonly CaseFieldwork[] | undefined {
+  const recordedAt = event.recordedAt.toISOString();
+  const found = fieldwork.find((candidate) => candidate.visitId === audited.data.visitId);
+  if (audited.type === 'SubmissionConflictResolved') {
+    const { data } = audited;
+    const conflict = found?.conflicts.find((c) => c.conflictId === data.conflictId);
+    if (!found || !conflict) return undefined;
+    const resolved: FieldConflict = {
+      ...conflict,
+      status: 'resolved',
+      resolution: data.resolution,
+      resolvedBy: data.resolvedBy?.id ?? null,
+      resolvedAt: data.resolvedAt ?? recordedAt,
+      position: event.position,
+    };
+    const conflicts = found.conflicts.map((c) => (c === conflict ? resolved : c));
+    return fieldwork.map((candidate) =>
+      candidate === found ? { ...found, conflicts, changedAt: recordedAt, position: event.position } : candidate,
+    );
+  }
+  const visit: CaseFieldwork = found ?? {
+    visitId: audited.data.visitId,
+    kitId: audited.data.kitId,
+    startedAt: null,
+    endedAt: null,
+    deviceChecks: [],
+    services: [],
+    conflicts: [],
+    changedAt: recordedAt,
+    position: event.position,
+  };
+  const changed = (change: Partial<CaseFieldwork>): readonly CaseFieldwork[] => {
+    const next = { ...visit, ...change, changedAt: recordedAt, position: event.position };
+    return found ? fieldwork.map((candidate) => (candidate === found ? next : candidate)) : [...fieldwork, next];
+  };
+  const outcome = (recorded: FieldServiceOutcome): readonly CaseFieldwork[] =>
+    changed({
+      services: visit.services.some((s) => s.service === recorded.service)
+        ? visit.services.map((s) => (s.service === recorded.service ? recorded : s))
+        : [...visit.services, recorded],
+    });
+  switch (audited.type) {
+    case 'FieldVisitStarted':
+      return changed({ startedAt: audited.data.submission.capturedAt });
+    case 'FieldVisitEnded':
+      return changed({ endedAt: audited.data.submission.capturedAt });
+    case 'DevicesChecked': {
+      const { data } = audited;
+      const check: FieldDeviceCheck = {
+        phase: data.phase,
+        faulty: data.devices.filter((d) => d.status === 'faulty').map((d) => d.device),
+        capturedAt: data.submission.capturedAt,
+        position: event.position,
+      };
+      return changed({ deviceChecks: [...visit.deviceChecks, check] });
+    }
+    case 'ServiceCompleted': {
+      const { data } = audited;
+      if (data.caseId !== caseId) return fieldwork;
+      return outcome({
+        service: data.service,
+        outcome: 'completed',
+        feeCents: data.feeCents,
+        paymentMethod: data.paymentMethod,
+        hasProducerReference: data.producerReference !== undefined,
+        producerReference: data.producerReference ?? null,
+        reason: null,
+        recordedBy: data.recordedBy ?? null,
+        capturedAt: data.submission.capturedAt,
+        conflictId: data.conflictId ?? null,
+        position: event.position,
+      });
+    }
+    case 'ServiceNotCompleted': {
+      const { data } = audited;
+      if (data.caseId !== caseId) return fieldwork;
+      return outcome({
+        service: data.service,
+        outcome: 'not-completed',
+        feeCents: null,
+        paymentMethod: null,
+        hasProducerReference: false,
+        producerReference: null,
+        reason: data.reason,
+        recordedBy: data.recordedBy ?? null,
+        capturedAt: data.submission.capturedAt,
+        conflictId: data.conflictId ?? null,
+        position: event.position,
+      });
+    }
+    case 'SubmissionConflictRecorded': {
+      const { data } = audited;
+      if (data.caseId !== undefined && data.caseId !== caseId) return fieldwork;
+      const conflict: FieldConflict = {
+        conflictId: data.conflictId,
+        severity: data.severity,
+        fields: data.fields,
+        status: 'open',
+        recordedAt: data.recordedAt ?? recordedAt,
+        resolution: null,
+        resolvedBy: null,
+        resolvedAt: null,
+        position: event.position,
+      };
+      return changed({
+        conflicts: [...visit.conflicts.filter((c) => c.conflictId !== data.conflictId), conflict],
+      });
+    }
+    default: {
+      const _unhandled: never = audited;
+      return fieldwork;
+    }
+  }
+}
+
 const uninterpreted = (state: CaseState, event: StoredEvent): CaseState => {
   const service = serviceOf(event.stream);
   return { ...state, uninterpreted: { ...state.uninterpreted, [service]: (state.uninterpreted[service] ?? 0) + 1 } };
@@ -387,6 +599,16 @@ export function evolveCase(state: CaseState, event: StoredEvent): CaseState {
       case 'VisitFlaggedForRescheduling': {
         const visits = evolveVisits(base.caseId, base.visits, audited, event);
         return visits ? { ...base, visits } : uninterpreted(base, event);
+      }
+      case 'FieldVisitStarted':
+      case 'FieldVisitEnded':
+      case 'DevicesChecked':
+      case 'ServiceCompleted':
+      case 'ServiceNotCompleted':
+      case 'SubmissionConflictRecorded':
+      case 'SubmissionConflictResolved': {
+        const fieldwork = evolveFieldwork(base.caseId, base.fieldwork, audited, event);
+        return fieldwork ? { ...base, fieldwork } : uninterpreted(base, event);
       }
       case undefined:
         return uninterpreted(base, event);

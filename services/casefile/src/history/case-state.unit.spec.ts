@@ -256,3 +256,285 @@ describe('a case’s visits folded from the history', () => {
     expect(state.events).toBe(6);
   });
 });
+
+describe('a case’s fieldwork folded from the history', () => {
+  const otherCase = '0190c6f0-0000-7000-8000-000000000002';
+  const kitId = '0190c6f0-0000-7000-8000-00000000c0de';
+  const staffId = '0190c6f0-0000-7000-8000-00000000a001';
+  let submissions = 0;
+  const submission = (capturedAt: string) => ({
+    submissionId: `0190c6f0-0000-7000-8000-${String(++submissions).padStart(12, '0')}`,
+    deviceId: 'bk-03-nb',
+    baseVersion: 1,
+    capturedAt,
+    sequence: submissions,
+    contentHash: 'c0ffee',
+  });
+  /** A record of the kit's as fieldkit stores it: the visit's own records name every participant's case. */
+  type RecordOptions = { readonly capturedAt?: string; readonly at?: string; readonly cases?: readonly string[] };
+  const record = (
+    visitId: string,
+    type: string,
+    data: Record<string, unknown>,
+    {
+      capturedAt = '2026-12-07T09:05:00+01:00',
+      at = '2026-12-07T10:00:00Z',
+      cases = [caseId, otherCase],
+    }: RecordOptions = {},
+  ): StoredEvent => ({
+    ...event(
+      `fieldVisit-${visitId}`,
+      type,
+      { visitId, kitId, recordedBy: staffId, submission: submission(capturedAt), ...data },
+      at,
+    ),
+    metadata:
+      cases.length === 1 ? { tenantId: 'bochum', caseId: cases[0] } : { tenantId: 'bochum', caseIds: [...cases] },
+  });
+  const completed = (
+    visitId: string,
+    service: string,
+    extra: Record<string, unknown> = {},
+    options: RecordOptions = {},
+  ) =>
+    record(
+      visitId,
+      'ServiceCompleted',
+      { caseId, service, feeCents: 3700, paymentMethod: 'card', ...extra },
+      { cases: [caseId], ...options },
+    );
+  const notCompleted = (visitId: string, service: string, reason: string, options: RecordOptions = {}) =>
+    record(visitId, 'ServiceNotCompleted', { caseId, service, reason }, { cases: [caseId], ...options });
+  const conflict = (
+    visitId: string,
+    conflictId: string,
+    extra: Record<string, unknown>,
+    at = '2026-12-07T10:00:00Z',
+  ) => ({
+    ...event(
+      `fieldVisit-${visitId}`,
+      'SubmissionConflictRecorded',
+      {
+        conflictId,
+        visitId,
+        kitId,
+        severity: 'hard',
+        fields: ['services'],
+        officeVersion: 3,
+        record: { kind: 'service-completed', caseId, service: 'passport' },
+        submission: submission('2026-12-07T09:40:00+01:00'),
+        caseId,
+        recordedAt: '2026-12-07T10:00:00.000Z',
+        ...extra,
+      },
+      at,
+    ),
+    metadata: { tenantId: 'bochum', caseId },
+  });
+  const resolved = (visitId: string, conflictId: string, resolution: string, at = '2026-12-08T08:00:00Z') => ({
+    ...event(
+      `fieldVisit-${visitId}`,
+      'SubmissionConflictResolved',
+      {
+        conflictId,
+        visitId,
+        resolution,
+        reason: 'Rücksprache mit dem Team',
+        resolvedBy: { id: 'scheduler-7', role: 'scheduler' },
+        resolvedAt: at,
+      },
+      at,
+    ),
+    metadata: { tenantId: 'bochum', caseId },
+  });
+  const fold = (events: StoredEvent[]) => events.reduce(evolveCase, initialCaseState(caseId));
+
+  it('is started, checked, each service’s outcome recorded, and ended; a service recorded again takes the later outcome', () => {
+    const started = record('v1', 'FieldVisitStarted', {}, { capturedAt: '2026-12-07T09:02:00+01:00' });
+    const checked = record('v1', 'DevicesChecked', {
+      phase: 'start',
+      devices: [
+        { device: 'camera', status: 'faulty' },
+        { device: 'printer', status: 'ok' },
+      ],
+    });
+    const state = fold([
+      opened(),
+      started,
+      checked,
+      notCompleted('v1', 'passport', 'device-fault'),
+      notCompleted('v1', 'id-card', 'absent'),
+      completed('v1', 'id-card', { producerReference: 'PA-2026-1234567' }),
+      completed('v1', 'registration', { feeCents: 0, paymentMethod: 'none' }),
+      // Another participant's service (which should not name this case) leaves this case's part as it was.
+      record(
+        'v1',
+        'ServiceCompleted',
+        { caseId: otherCase, service: 'life-certificate', feeCents: 0, paymentMethod: 'none' },
+        { cases: [caseId] },
+      ),
+      record('v1', 'FieldVisitEnded', {}, { capturedAt: '2026-12-07T10:10:00+01:00' }),
+    ]);
+    expect(state.uninterpreted).toEqual({});
+    expect(state.fieldwork).toHaveLength(1);
+    const [visit] = state.fieldwork;
+    expect(visit).toMatchObject({
+      visitId: 'v1',
+      kitId,
+      startedAt: '2026-12-07T09:02:00+01:00',
+      endedAt: '2026-12-07T10:10:00+01:00',
+      deviceChecks: [{ phase: 'start', faulty: ['camera'], position: checked.position }],
+    });
+    expect(visit?.services).toEqual([
+      expect.objectContaining({
+        service: 'passport',
+        outcome: 'not-completed',
+        reason: 'device-fault',
+        feeCents: null,
+      }),
+      // In the place it was first recorded, with its later outcome.
+      expect.objectContaining({
+        service: 'id-card',
+        outcome: 'completed',
+        feeCents: 3700,
+        paymentMethod: 'card',
+        hasProducerReference: true,
+        producerReference: 'PA-2026-1234567',
+        reason: null,
+        recordedBy: staffId,
+        conflictId: null,
+      }),
+      expect.objectContaining({
+        service: 'registration',
+        outcome: 'completed',
+        feeCents: 0,
+        paymentMethod: 'none',
+        hasProducerReference: false,
+        producerReference: null,
+      }),
+    ]);
+    expect(visit?.position).toBe(state.position);
+    expect(state.status).toBe('received');
+  });
+
+  it('keeps a conflict open until the office resolves it; the record taking effect through it names it', () => {
+    const held = conflict('v1', 'c1', {});
+    const soft = conflict('v1', 'c2', {
+      severity: 'soft',
+      fields: ['start'],
+      record: { kind: 'visit-started' },
+      caseId: undefined,
+    });
+    let state = fold([opened(), record('v1', 'FieldVisitStarted', {}), held, soft]);
+    expect(state.fieldwork[0]?.conflicts).toEqual([
+      expect.objectContaining({ conflictId: 'c1', severity: 'hard', fields: ['services'], status: 'open' }),
+      expect.objectContaining({ conflictId: 'c2', severity: 'soft', status: 'open', resolution: null }),
+    ]);
+    expect(state.fieldwork[0]?.services).toEqual([]);
+    state = [resolved('v1', 'c1', 'accept-kit'), completed('v1', 'passport', { conflictId: 'c1' })].reduce(
+      evolveCase,
+      state,
+    );
+    expect(state.fieldwork[0]?.conflicts).toEqual([
+      expect.objectContaining({
+        conflictId: 'c1',
+        status: 'resolved',
+        resolution: 'accept-kit',
+        resolvedBy: 'scheduler-7',
+        resolvedAt: '2026-12-08T08:00:00Z',
+      }),
+      expect.objectContaining({ conflictId: 'c2', status: 'open' }),
+    ]);
+    expect(state.fieldwork[0]?.services).toEqual([
+      expect.objectContaining({ service: 'passport', outcome: 'completed', conflictId: 'c1' }),
+    ]);
+    expect(state.uninterpreted).toEqual({});
+  });
+
+  it('begins with a conflict held before any record of the visit took effect; keep-office leaves no outcome', () => {
+    const state = fold([opened(), conflict('v2', 'c3', {}), resolved('v2', 'c3', 'keep-office')]);
+    expect(state.fieldwork).toEqual([
+      expect.objectContaining({
+        visitId: 'v2',
+        kitId,
+        startedAt: null,
+        services: [],
+        conflicts: [expect.objectContaining({ conflictId: 'c3', status: 'resolved', resolution: 'keep-office' })],
+      }),
+    ]);
+  });
+
+  it('does not interpret the office’s copies of scheduling’s events, a resolution it has not seen recorded, or a record short of the contract', () => {
+    const assigned = event(`fieldVisit-v3`, 'KitVisitAssigned', {
+      visitId: 'v3',
+      kitId,
+      caseId,
+      services: ['id-card'],
+      groupVisit: false,
+      staffIds: [staffId, staffId],
+      start: '2026-12-07T08:00:00.000Z',
+      end: '2026-12-07T09:00:00.000Z',
+      assignedAt: '2026-11-20T08:00:00.000Z',
+    });
+    const { submission: _dropped, ...withoutSubmission } = completed('v3', 'id-card').data as Record<string, unknown>;
+    const state = fold([
+      opened(),
+      assigned,
+      event(`fieldVisit-v3`, 'KitParticipantRemoved', {
+        visitId: 'v3',
+        caseId,
+        reason: 'case-withdrawn',
+        removedAt: '2026-11-21T08:00:00.000Z',
+      }),
+      resolved('v3', 'c9', 'accept-kit'),
+      { ...completed('v3', 'id-card'), data: withoutSubmission as StoredEvent['data'] },
+      { ...record('v3', 'FieldVisitStarted', {}), schemaVersion: 2 },
+    ]);
+    expect(state.fieldwork).toEqual([]);
+    expect(state.uninterpreted).toEqual({ fieldkit: 5 });
+    expect(state.events).toBe(6);
+  });
+
+  it('travels in time: as of a position or a time, the fieldwork as the office had received it then', async () => {
+    // The kit captured the passport's outcome on site at 09:40, but synced it only in the afternoon.
+    const history = [
+      opened(),
+      record('v1', 'FieldVisitStarted', {}, { capturedAt: '2026-12-07T09:02:00+01:00', at: '2026-12-07T09:03:00Z' }),
+      notCompleted('v1', 'id-card', 'missing-document', { at: '2026-12-07T09:20:00Z' }),
+      conflict('v1', 'c1', {}, '2026-12-07T09:45:00Z'),
+      completed(
+        'v1',
+        'passport',
+        { conflictId: 'c1' },
+        { capturedAt: '2026-12-07T09:40:00+01:00', at: '2026-12-07T15:00:00Z' },
+      ),
+      resolved('v1', 'c1', 'merge', '2026-12-08T08:00:00Z'),
+    ];
+    const [, started, idCard, held] = history;
+    const at = (asOf: { position: number } | { time: Date }) => caseStateAt(caseId, from(history), asOf);
+
+    expect((await at({ position: (started?.position ?? 0) - 1 }))?.fieldwork).toEqual([]);
+    const beforeConflict = await at({ position: idCard?.position ?? 0 });
+    expect(beforeConflict?.fieldwork).toEqual([
+      expect.objectContaining({
+        startedAt: '2026-12-07T09:02:00+01:00',
+        services: [expect.objectContaining({ service: 'id-card', outcome: 'not-completed' })],
+        conflicts: [],
+      }),
+    ]);
+    const held_ = await at({ position: held?.position ?? 0 });
+    expect(held_?.fieldwork[0]?.conflicts).toEqual([expect.objectContaining({ conflictId: 'c1', status: 'open' })]);
+    // At noon the office had the conflict, not yet the passport captured before it (synced at 15:00).
+    const noon = await at({ time: new Date('2026-12-07T12:00:00Z') });
+    expect(noon?.fieldwork[0]?.services.map((s) => s.service)).toEqual(['id-card']);
+    expect(noon?.fieldwork[0]?.conflicts[0]?.status).toBe('open');
+    const evening = await at({ time: new Date('2026-12-07T18:00:00Z') });
+    expect(evening?.fieldwork[0]?.services.map((s) => [s.service, s.outcome])).toEqual([
+      ['id-card', 'not-completed'],
+      ['passport', 'completed'],
+    ]);
+    expect(evening?.fieldwork[0]?.conflicts[0]?.status).toBe('open');
+    const now = await caseStateAt(caseId, from(history));
+    expect(now?.fieldwork[0]?.conflicts[0]).toMatchObject({ status: 'resolved', resolution: 'merge' });
+  });
+});

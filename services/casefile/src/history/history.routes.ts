@@ -18,7 +18,7 @@ import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 import type { CasefileDeps } from '../deps.ts';
 import { admitCaseRead, fieldError, HISTORY_READERS, purposeQuery, readingRole } from './case-access.ts';
-import { type AsOf, caseStateAt, VISIT_STATUSES } from './case-state.ts';
+import { type AsOf, caseStateAt, FIELD_CONFLICT_STATUSES, VISIT_STATUSES } from './case-state.ts';
 import { caseExists, decodeCursor, readHistoryPage, readWholeCase, toEntry } from './history.ts';
 import { renderHistoryHtml } from './history-export.ts';
 import { verifyCase } from './verify.ts';
@@ -95,6 +95,58 @@ const caseVisit = z.object({
   changedAt: z.string(),
   position: z.number().int().describe('The last event about the visit folded in'),
 });
+/** casefile's CaseFieldwork (case-state.ts): what the kit recorded on a visit of the case. */
+const caseFieldwork = z.object({
+  visitId: z.string(),
+  kitId: z.string(),
+  startedAt: z.string().nullable().describe("When the kit recorded the visit started (the kit's clock)"),
+  endedAt: z.string().nullable().describe("When the kit recorded the visit ended (the kit's clock)"),
+  deviceChecks: z
+    .array(
+      z.object({
+        phase: z.string().describe('start (before the visit) or end (after it)'),
+        faulty: z.array(z.string()).readonly().describe('The devices found faulty'),
+        capturedAt: z.string(),
+        position: z.number().int(),
+      }),
+    )
+    .readonly(),
+  services: z
+    .array(
+      z.object({
+        service: z.string(),
+        outcome: z.enum(['completed', 'not-completed']),
+        feeCents: z.number().int().nullable(),
+        paymentMethod: z.string().nullable(),
+        hasProducerReference: z.boolean(),
+        producerReference: z.string().nullable().describe("The producing authority's reference, where it has one"),
+        reason: z.string().nullable().describe('Why it was not completed (a reason code)'),
+        recordedBy: z.string().nullable(),
+        capturedAt: z.string(),
+        conflictId: z.string().nullable().describe('The conflict it took effect with or through'),
+        position: z.number().int(),
+      }),
+    )
+    .readonly()
+    .describe("This case's services, each with its latest outcome"),
+  conflicts: z
+    .array(
+      z.object({
+        conflictId: z.string(),
+        severity: z.string().describe('soft (the record took effect) or hard (held for review)'),
+        fields: z.array(z.string()).readonly(),
+        status: z.enum(FIELD_CONFLICT_STATUSES),
+        recordedAt: z.string(),
+        resolution: z.string().nullable(),
+        resolvedBy: z.string().nullable(),
+        resolvedAt: z.string().nullable(),
+        position: z.number().int(),
+      }),
+    )
+    .readonly(),
+  changedAt: z.string(),
+  position: z.number().int().describe("The last event about the visit's fieldwork folded in"),
+});
 /** casefile's CaseState (case-state.ts): what the fold of the history knows, its personal data as disclosed. */
 const caseState = z
   .object({
@@ -145,6 +197,10 @@ const caseState = z
       .array(caseVisit)
       .readonly()
       .describe('Every visit the case was booked on, in the order their bookings started'),
+    fieldwork: z
+      .array(caseFieldwork)
+      .readonly()
+      .describe("What the kit recorded on the case's visits (fieldkit), in the order first recorded"),
     position: z.number().int().describe('The last event folded in'),
     recordedAt: z.string().nullable(),
     events: z.number().int(),

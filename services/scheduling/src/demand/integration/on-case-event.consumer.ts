@@ -74,7 +74,6 @@ export function caseEventsHandler(deps: DemandConsumerDeps): MessageHandler {
         case 'intake.case.opened.v1':
         case 'intake.case.opened.v2':
         case 'intake.case.opened.v3':
-      case 'intake.case.opened.v3':
           await run(caseId, {
             type: 'RecordDemand',
             caseId,
