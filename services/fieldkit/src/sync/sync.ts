@@ -206,14 +206,19 @@ async function syncVisit(
       if (attempt >= MAX_ATTEMPTS) throw error;
       if (error instanceof VersionConflictError) continue;
       if (error instanceof IdempotencyConflictError) {
-        // An id stored elsewhere: the submission was taken in on another visit. Answer it, append the rest.
+        // Either another request took the same submissions in on this visit meanwhile (the same batch sent twice at
+        // once: its events differ in what varies per request, so the store sees other content) — the next round
+        // finds them in the stream and answers them as duplicates — or an id is stored on another visit: that
+        // submission id was used there, and is answered so while the rest go on.
+        const now = await loadStream(store, fieldVisitDecider, fieldVisitCodec.decode, stream);
         const before = reused.size;
         for (const id of error.eventIds) {
+          if (now.ids.has(id)) continue;
           const index = eventOwner.get(id);
           const item = items.find((candidate) => candidate.index === index);
           if (item) reused.add(item.record.submissionId);
         }
-        if (reused.size > before) continue;
+        if (reused.size > before || error.eventIds.some((id) => now.ids.has(id))) continue;
       }
       throw error;
     }

@@ -286,3 +286,76 @@ describe('resolving a held record', () => {
     expect(participantsAt(state, 3).map((p) => p.caseId)).toEqual([case2]);
   });
 });
+
+describe('what the review found', () => {
+  const reschedule = (start: string, at: string) => ({
+    type: 'Reschedule' as const,
+    visitId,
+    kitId: kitA,
+    staffIds: [anna, ben],
+    start,
+    end: '2026-12-05T12:00:00.000Z',
+    now: at,
+  });
+
+  it('does not apply an older reschedule arriving after a newer one (another case’s partition, a redelivery)', () => {
+    const toY = reschedule('2026-12-05T09:00:00.000Z', '2026-12-01T10:00:00.000Z');
+    const toZ = reschedule('2026-12-05T10:00:00.000Z', '2026-12-01T11:00:00.000Z');
+    const atZ = run(run(planned(), toY).state, toZ).state;
+    const late = run(atZ, toY);
+    expect(late.events).toEqual([]);
+    expect(late.state.start).toBe('2026-12-05T10:00:00.000Z');
+  });
+
+  it('holds (not rejects) a record about a participant re-added with other services since', () => {
+    const readded = run(planned(), assign(case1, ['id-card', 'passport'] as never)).state;
+    const r = completed(case1, 2);
+    expect(decideSubmission(readded, kitA, r, submissionOf(r))).toEqual({
+      answer: 'recorded-as-conflict',
+      severity: 'hard',
+      fields: [`participants.${case1}`],
+    });
+  });
+
+  it('holds a record claiming a cancelled visit’s latest version', () => {
+    const cancelled = run(planned(), { type: 'Cancel', visitId, reason: 'other', now }).state;
+    const r = completed(case1, cancelled.version);
+    expect(decideSubmission(cancelled, kitA, r, submissionOf(r))).toMatchObject({
+      answer: 'recorded-as-conflict',
+      severity: 'hard',
+    });
+  });
+
+  it('lets an accepted record of kit A take effect as kit A’s, though the visit moved to kit B', () => {
+    const moved = run(planned(), { ...reschedule('2026-12-03T09:00:00.000Z', now), kitId: kitB }).state;
+    const r = record({ kind: 'device-check', phase: 'start', devices: [{ device: 'printer', status: 'faulty' }] });
+    const conflictId = '0190f0d0-0000-7000-8000-0000000000cd';
+    const held = fieldVisitDecider.evolve(moved, {
+      type: 'SubmissionConflictRecorded',
+      data: {
+        conflictId,
+        visitId,
+        kitId: kitA,
+        severity: 'hard',
+        fields: ['kitId'],
+        officeVersion: moved.version,
+        record: r as unknown as Record<string, unknown>,
+        submission: submissionOf(r),
+        recordedAt: now,
+      },
+    });
+    const [, effect] = fieldVisitDecider.decide(
+      {
+        type: 'ResolveConflict',
+        conflictId,
+        resolution: 'accept-kit',
+        reason: 'visit-took-place',
+        by: { id: 'scheduler-1', role: 'scheduler' },
+        held: { record: r, submission: submissionOf(r) },
+        now,
+      },
+      held,
+    );
+    expect(effect?.data).toMatchObject({ kitId: kitA });
+  });
+});

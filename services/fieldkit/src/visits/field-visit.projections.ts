@@ -74,7 +74,9 @@ export function fieldVisitsProjection(deps: { store: EventStore; sql: Sql }): Bo
         start_at: state.start,
         status: state.status,
         version: state.version,
-        state,
+        // What the manifest and the review read: the plan. The submissions and conflicts (which grow with every
+        // record) are the stream's business, not the read model's.
+        state: { ...state, submissions: {}, conflicts: {} },
         revision: stored.revision,
       };
     },
